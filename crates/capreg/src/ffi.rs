@@ -1,0 +1,144 @@
+//! Reading what C hands over, and the one trampoline every `extern "C"` entry point goes through.
+
+use std::ffi::{c_char, c_int, CStr};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use capreg_abi as abi;
+
+use crate::error::{clear_c_error, write_c_error, Error};
+use crate::registry::{Declaration, FunctionDecl, ImportItem};
+
+/// Runs `body` for a C caller: success clears `*err`; an error or a caught panic fills it. Never
+/// unwinds into C.
+///
+/// # Safety
+/// `err` must be NULL or point to a writable `capreg_error`.
+pub unsafe fn guard(err: *mut abi::capreg_error, body: impl FnOnce() -> Result<(), Error>) -> c_int {
+    let outcome = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_owned());
+        Err(Error::Internal { problem: format!("caught a panic: {what}") })
+    });
+    match outcome {
+        Ok(()) => {
+            // SAFETY: forwarded from our caller's contract.
+            unsafe { clear_c_error(err) };
+            abi::CAPREG_OK
+        }
+        Err(e) => {
+            // SAFETY: forwarded from our caller's contract.
+            unsafe { write_c_error(err, &e) };
+            e.code()
+        }
+    }
+}
+
+/// A C string argument as UTF-8, with an error that names the call and the argument.
+///
+/// # Safety
+/// `ptr` must be NULL or a NUL-terminated string that outlives `'a`.
+pub unsafe fn c_str<'a>(ptr: *const c_char, call: &'static str, what: &str) -> Result<&'a str, Error> {
+    if ptr.is_null() {
+        return Err(Error::bad(call, format!("the {what} is NULL")));
+    }
+    // SAFETY: non-NULL and NUL-terminated by the caller's contract.
+    let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
+    std::str::from_utf8(bytes).map_err(|_| {
+        Error::bad(call, format!("the {what} \"{}\" is not valid UTF-8", bytes.escape_ascii()))
+    })
+}
+
+/// Copies a provider's C declaration into an owned [`Declaration`], checking every pointer.
+///
+/// # Safety
+/// `decl` must be NULL or point to a readable `capreg_api_decl` of at least `decl->size` bytes
+/// (the size is checked before anything past it is read), whose strings and function array
+/// are readable as described.
+pub unsafe fn read_declaration(decl: *const abi::capreg_api_decl) -> Result<Declaration, Error> {
+    const CALL: &str = "publish";
+    if decl.is_null() {
+        return Err(Error::bad(CALL, "the declaration is NULL"));
+    }
+    // SAFETY: non-NULL; the `size` field comes first in every version of the struct.
+    let size = unsafe { (*decl).size } as usize;
+    let expected = std::mem::size_of::<abi::capreg_api_decl>();
+    if size < expected {
+        return Err(Error::AbiMismatch {
+            problem: format!(
+                "the declaration says it is {size} bytes, but capreg_api_decl of ABI 1.0 is {expected} bytes: \
+                 the provider set .size wrongly or was built against a broken capreg.h; set .size = sizeof(capreg_api_decl)"
+            ),
+        });
+    }
+    // SAFETY: at least `expected` bytes are readable by the caller's contract and the size check.
+    let d = unsafe { *decl };
+    // SAFETY (for the c_str calls below): the caller promises the strings are readable.
+    let name = unsafe { c_str(d.name, CALL, "API name") }?;
+    let version = unsafe { c_str(d.version, CALL, &format!("version of API '{name}'")) }?;
+    let provider = unsafe { c_str(d.provider, CALL, &format!("provider of API '{name}'")) }?;
+    if d.n_functions > 0 && d.functions.is_null() {
+        return Err(Error::bad(CALL, format!("API '{name}' {version} has {} functions but a NULL function array", d.n_functions)));
+    }
+    if d.n_functions > 1 << 20 {
+        return Err(Error::bad(CALL, format!("API '{name}' {version} claims {} functions", d.n_functions)));
+    }
+    let raw: &[abi::capreg_function] = if d.n_functions == 0 {
+        &[]
+    } else {
+        // SAFETY: non-NULL and `n_functions` long by the caller's contract.
+        unsafe { std::slice::from_raw_parts(d.functions, d.n_functions) }
+    };
+    let mut functions = Vec::with_capacity(raw.len());
+    for (i, f) in raw.iter().enumerate() {
+        let at = |what: &str| format!("{what} of function {i} of API '{name}' {version}");
+        // SAFETY: the caller promises the strings are readable.
+        let fname = unsafe { c_str(f.name, CALL, &at("name")) }?;
+        // SAFETY: as above.
+        let signature = unsafe { c_str(f.signature, CALL, &format!("signature of function '{fname}' of API '{name}' {version}")) }?;
+        // SAFETY: as above.
+        let since = unsafe { c_str(f.since, CALL, &format!("'since' of function '{fname}' of API '{name}' {version}")) }?;
+        let address = f.address.ok_or_else(|| {
+            Error::bad(CALL, format!("function '{fname}' of API '{name}' {version} has a NULL address"))
+        })?;
+        functions.push(FunctionDecl {
+            name: fname.to_owned(),
+            signature: signature.to_owned(),
+            since: since.to_owned(),
+            address,
+            flags: f.flags,
+        });
+    }
+    Ok(Declaration { name: name.to_owned(), version: version.to_owned(), provider: provider.to_owned(), functions })
+}
+
+/// Borrows a consumer's C import table.
+///
+/// # Safety
+/// `items` must be NULL or point to `n` readable items whose strings outlive `'a`.
+pub unsafe fn read_items<'a>(items: *const abi::capreg_import_item, n: usize, requester: &str) -> Result<Vec<ImportItem<'a>>, Error> {
+    const CALL: &str = "resolve";
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    if items.is_null() {
+        return Err(Error::bad(CALL, format!("'{requester}' passed {n} import items but a NULL item array")));
+    }
+    // SAFETY: non-NULL and `n` long by the caller's contract.
+    let raw = unsafe { std::slice::from_raw_parts(items, n) };
+    raw.iter()
+        .enumerate()
+        .map(|(i, item)| {
+            // SAFETY: the caller promises the strings are readable.
+            let name = unsafe { c_str(item.name, CALL, &format!("name of import item {i} of '{requester}'")) }?;
+            // SAFETY: as above.
+            let signature = unsafe { c_str(item.signature, CALL, &format!("signature of import item '{name}' of '{requester}'")) }?;
+            if item.flags & !abi::CAPREG_OPTIONAL != 0 {
+                return Err(Error::bad(CALL, format!("import item '{name}' of '{requester}' has unknown flags {:#x}", item.flags)));
+            }
+            Ok(ImportItem { name, signature, optional: item.flags & abi::CAPREG_OPTIONAL != 0 })
+        })
+        .collect()
+}

@@ -1,0 +1,594 @@
+//! Resolution: the one module that decides what a request and an import table get.
+//!
+//! A [`Registry`] holds every published API version. `capreg-py` keeps the process-wide one
+//! behind the C table; a program with no Python keeps its own (see `library`). Published
+//! versions are leaked on purpose: nothing is ever unpublished, so a handle and every resolved
+//! pointer stay valid for the life of the process.
+//!
+//! Locking rule: no tracing event is emitted and no callback runs while the state lock is held
+//! (a subscriber or a discovery may need the GIL, and a GIL holder may be waiting for the lock).
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::CString;
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Instant;
+
+use capreg_abi as abi;
+use semver::{Version, VersionReq};
+
+use crate::error::{top_level, Error, Found, Mismatch, Missing};
+use crate::signature::Signature;
+
+/// One version of one API, as a provider declares it (owned; the registry copies it).
+#[derive(Clone, Debug)]
+pub struct Declaration {
+    pub name: String,
+    pub version: String,
+    pub provider: String,
+    pub functions: Vec<FunctionDecl>,
+}
+
+/// One function of a [`Declaration`].
+#[derive(Clone, Debug)]
+pub struct FunctionDecl {
+    pub name: String,
+    pub signature: String,
+    pub since: String,
+    pub address: unsafe extern "C" fn(),
+    pub flags: u32,
+}
+
+/// One entry of a consumer's import table.
+#[derive(Clone, Copy, Debug)]
+pub struct ImportItem<'a> {
+    pub name: &'a str,
+    pub signature: &'a str,
+    pub optional: bool,
+}
+
+/// A published function. Its strings are kept as C strings too, for `describe`.
+#[derive(Debug)]
+pub struct PublishedFunction {
+    name: CString,
+    raw_signature: String,
+    signature: Signature,
+    canonical: CString,
+    since: Version,
+    since_c: CString,
+    flags: u32,
+    address: unsafe extern "C" fn(),
+}
+
+impl PublishedFunction {
+    pub fn name(&self) -> &str {
+        self.name.to_str().unwrap_or_default()
+    }
+    /// The canonical signature.
+    pub fn signature(&self) -> &str {
+        self.canonical.to_str().unwrap_or_default()
+    }
+    pub fn since(&self) -> &Version {
+        &self.since
+    }
+    pub fn deprecated(&self) -> bool {
+        self.flags & abi::CAPREG_DEPRECATED != 0
+    }
+    pub fn address(&self) -> unsafe extern "C" fn() {
+        self.address
+    }
+    pub fn info(&self) -> abi::capreg_function_info {
+        abi::capreg_function_info {
+            name: self.name.as_ptr(),
+            signature: self.canonical.as_ptr(),
+            since: self.since_c.as_ptr(),
+            flags: self.flags,
+        }
+    }
+}
+
+/// A published API version; `&'static` because it is never unpublished.
+#[derive(Debug)]
+pub struct PublishedApi {
+    name: CString,
+    version: Version,
+    version_c: CString,
+    provider: CString,
+    file: CString,
+    functions: Vec<PublishedFunction>,
+    index: HashMap<String, usize>,
+}
+
+impl PublishedApi {
+    pub fn name(&self) -> &str {
+        self.name.to_str().unwrap_or_default()
+    }
+    pub fn version(&self) -> &Version {
+        &self.version
+    }
+    pub fn provider(&self) -> &str {
+        self.provider.to_str().unwrap_or_default()
+    }
+    /// The file its functions were loaded from, or "" when it cannot be told.
+    pub fn file(&self) -> &str {
+        self.file.to_str().unwrap_or_default()
+    }
+    pub fn functions(&self) -> &[PublishedFunction] {
+        &self.functions
+    }
+    pub fn function(&self, name: &str) -> Option<&PublishedFunction> {
+        self.index.get(name).map(|&i| &self.functions[i])
+    }
+    /// The opaque handle C callers hold.
+    pub fn handle(&'static self) -> *const abi::capreg_api {
+        (self as *const PublishedApi).cast()
+    }
+    pub fn info(&self) -> abi::capreg_api_info {
+        abi::capreg_api_info {
+            name: self.name.as_ptr(),
+            version: self.version_c.as_ptr(),
+            provider: self.provider.as_ptr(),
+            file: self.file.as_ptr(),
+            n_functions: self.functions.len(),
+        }
+    }
+}
+
+/// The outcome of a successful resolve.
+#[derive(Debug)]
+pub struct Resolution {
+    /// One entry per import item, in order; `None` only for an absent optional item.
+    pub pointers: Vec<abi::capreg_fn>,
+    /// Names of the deprecated functions resolved, for the caller to warn about.
+    pub deprecated: Vec<&'static str>,
+}
+
+#[derive(Default)]
+struct State {
+    /// Every version of each API, ascending.
+    apis: HashMap<String, Vec<&'static PublishedApi>>,
+    handles: HashSet<usize>,
+    /// Provider module -> the distribution discovery found it in.
+    distributions: HashMap<String, String>,
+    /// API name -> what discovery did for it.
+    discovered: HashMap<String, String>,
+}
+
+/// A set of published APIs and the rules that resolve requests against them.
+#[derive(Default)]
+pub struct Registry {
+    state: RwLock<State>,
+}
+
+impl Registry {
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, State> {
+        // A panic never happens under the lock (it only holds maps); recover rather than fail.
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Publishes `decl`. Publishing an identical declaration again returns the first one.
+    pub fn publish(&self, decl: Declaration) -> Result<&'static PublishedApi, Error> {
+        let candidate = match build_published(decl) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(target: "capreg", error = %e, "publish refused");
+                return Err(e);
+            }
+        };
+        let outcome = self.insert(candidate);
+        match &outcome {
+            Ok((api, true)) => tracing::info!(
+                target: "capreg",
+                api = api.name(),
+                version = %api.version(),
+                provider = api.provider(),
+                file = api.file(),
+                functions = api.functions().len(),
+                "published"
+            ),
+            Ok((api, false)) => tracing::debug!(target: "capreg", api = api.name(), version = %api.version(), provider = api.provider(), "published again (no-op)"),
+            Err(e) => tracing::warn!(target: "capreg", error = %e, "publish refused"),
+        }
+        outcome.map(|(api, _)| api)
+    }
+
+    /// Inserts under the lock; returns the published version and whether it is new.
+    fn insert(&self, candidate: PublishedApi) -> Result<(&'static PublishedApi, bool), Error> {
+        let mut state = self.write();
+        let versions = state.apis.get(candidate.name()).map(Vec::as_slice).unwrap_or_default();
+        for &existing in versions {
+            if existing.version.major != candidate.version.major {
+                continue;
+            }
+            if existing.provider != candidate.provider {
+                return Err(Error::Conflict {
+                    api: candidate.name().to_owned(),
+                    version: candidate.version.to_string(),
+                    provider: candidate.provider().to_owned(),
+                    owner: found(&state, existing),
+                });
+            }
+            if existing.version == candidate.version {
+                if same_content(existing, &candidate) {
+                    return Ok((existing, false));
+                }
+                return Err(Error::Conflict {
+                    api: candidate.name().to_owned(),
+                    version: candidate.version.to_string(),
+                    provider: candidate.provider().to_owned(),
+                    owner: found(&state, existing),
+                });
+            }
+        }
+        let api: &'static PublishedApi = Box::leak(Box::new(candidate));
+        state.handles.insert(api as *const PublishedApi as usize);
+        let versions = state.apis.entry(api.name().to_owned()).or_default();
+        let at = versions.partition_point(|v| v.version < api.version);
+        versions.insert(at, api);
+        Ok((api, true))
+    }
+
+    /// Turns a C handle back into the published version, refusing pointers it never handed out.
+    pub fn api_from_handle(&self, handle: *const abi::capreg_api, call: &'static str) -> Result<&'static PublishedApi, Error> {
+        if handle.is_null() {
+            return Err(Error::bad(call, "the API handle is NULL; pass what request() returned"));
+        }
+        if !self.read().handles.contains(&(handle as usize)) {
+            return Err(Error::bad(call, format!("{handle:p} is not an API handle this registry returned")));
+        }
+        // SAFETY: the address is one of ours: a leaked, never freed `PublishedApi`.
+        Ok(unsafe { &*handle.cast::<PublishedApi>() })
+    }
+
+    /// The highest published version of `api` satisfying `requirement`, discovering its provider
+    /// with `discover` (at most once per API name, and only when nothing matches yet).
+    ///
+    /// `discover(api)` imports or loads whatever may publish `api` and describes what it did.
+    pub fn request(
+        &self,
+        api: &str,
+        requirement: &str,
+        requester: &str,
+        discover: &mut dyn FnMut(&str) -> Result<String, Error>,
+    ) -> Result<&'static PublishedApi, Error> {
+        let started = Instant::now();
+        let result = self.request_inner(api, requirement, requester, discover);
+        let elapsed_us = started.elapsed().as_micros() as u64;
+        match &result {
+            Ok(found) => tracing::debug!(
+                target: "capreg",
+                api, requirement, requester,
+                version = %found.version(), provider = found.provider(), elapsed_us,
+                "request"
+            ),
+            Err(e) => tracing::warn!(target: "capreg", api, requirement, requester, elapsed_us, error = %e, "request failed"),
+        }
+        result
+    }
+
+    fn request_inner(
+        &self,
+        api: &str,
+        requirement: &str,
+        requester: &str,
+        discover: &mut dyn FnMut(&str) -> Result<String, Error>,
+    ) -> Result<&'static PublishedApi, Error> {
+        check_name("request", "API name", api)?;
+        check_name("request", "requester", requester)?;
+        let req = parse_requirement("request", requirement, api, requester)?;
+        if let Some(hit) = self.best_match(api, &req) {
+            return Ok(hit);
+        }
+        let needs_discovery = !self.read().discovered.contains_key(api);
+        if needs_discovery {
+            let started = Instant::now();
+            let what = discover(api)?;
+            tracing::info!(target: "capreg", api, requester, elapsed_us = started.elapsed().as_micros() as u64, outcome = %what, "discovery");
+            self.write().discovered.insert(api.to_owned(), what);
+            if let Some(hit) = self.best_match(api, &req) {
+                return Ok(hit);
+            }
+        }
+        let state = self.read();
+        match state.apis.get(api) {
+            Some(versions) if !versions.is_empty() => Err(Error::VersionMismatch {
+                api: api.to_owned(),
+                requirement: requirement.to_owned(),
+                requester: requester.to_owned(),
+                found: versions.iter().map(|v| found(&state, v)).collect(),
+            }),
+            _ => Err(Error::NotFound {
+                api: api.to_owned(),
+                requirement: requirement.to_owned(),
+                requester: requester.to_owned(),
+                discovery: state
+                    .discovered
+                    .get(api)
+                    .cloned()
+                    .unwrap_or_else(|| "no discovery was possible here".to_owned()),
+            }),
+        }
+    }
+
+    fn best_match(&self, api: &str, req: &VersionReq) -> Option<&'static PublishedApi> {
+        let state = self.read();
+        state.apis.get(api)?.iter().rev().find(|v| req.matches(&v.version)).copied()
+    }
+
+    /// Resolves a whole import table against `api`: every item or nothing, and on failure every
+    /// missing or mismatched function in one error.
+    pub fn resolve(
+        &self,
+        api: &'static PublishedApi,
+        requester: &str,
+        items: &[ImportItem<'_>],
+        requirement: Option<&str>,
+    ) -> Result<Resolution, Error> {
+        let started = Instant::now();
+        let result = self.resolve_inner(api, requester, items, requirement);
+        let elapsed_us = started.elapsed().as_micros() as u64;
+        match &result {
+            Ok(resolution) => {
+                tracing::debug!(target: "capreg", api = api.name(), version = %api.version(), requester, functions = items.len(), elapsed_us, "resolve");
+                for name in &resolution.deprecated {
+                    tracing::warn!(target: "capreg", api = api.name(), version = %api.version(), requester, function = name, "deprecated function resolved");
+                }
+            }
+            Err(e) => tracing::warn!(target: "capreg", api = api.name(), requester, elapsed_us, error = %e, "resolve failed"),
+        }
+        result
+    }
+
+    fn resolve_inner(
+        &self,
+        api: &'static PublishedApi,
+        requester: &str,
+        items: &[ImportItem<'_>],
+        requirement: Option<&str>,
+    ) -> Result<Resolution, Error> {
+        check_name("resolve", "requester", requester)?;
+        let mut pointers = Vec::with_capacity(items.len());
+        let mut deprecated = Vec::new();
+        let mut missing = Vec::new();
+        let mut mismatched = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            if item.name.is_empty() {
+                return Err(Error::bad("resolve", format!("import item {i} of '{requester}' has an empty name")));
+            }
+            let Some(function) = api.function(item.name) else {
+                if item.optional {
+                    pointers.push(None);
+                } else {
+                    missing.push(item.name);
+                }
+                continue;
+            };
+            // Fast path: the same text as published, or already canonical (what Rust derives).
+            let same = item.signature == function.raw_signature || item.signature == function.signature();
+            if !same {
+                let wanted = Signature::parse_cached(item.signature).map_err(|e| {
+                    Error::bad("resolve", format!("import item '{}' of '{requester}': {e}", item.name))
+                })?;
+                if *wanted != function.signature {
+                    mismatched.push(Mismatch {
+                        name: item.name.to_owned(),
+                        wanted: wanted.to_string(),
+                        found: function.signature().to_owned(),
+                    });
+                    continue;
+                }
+            }
+            if function.deprecated() {
+                deprecated.push(function.name());
+            }
+            pointers.push(Some(function.address));
+        }
+        if missing.is_empty() && mismatched.is_empty() {
+            return Ok(Resolution { pointers, deprecated });
+        }
+        let state = self.read();
+        let missing = missing
+            .into_iter()
+            .map(|name| Missing {
+                name: name.to_owned(),
+                introduced_in: state
+                    .apis
+                    .get(api.name())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.function(name))
+                    .map(|f| f.since.clone())
+                    .min()
+                    .map(|v| v.to_string()),
+            })
+            .collect();
+        Err(Error::Unresolved {
+            found: found(&state, api),
+            requirement: requirement.map(str::to_owned),
+            requester: requester.to_owned(),
+            missing,
+            mismatched,
+        })
+    }
+
+    /// Every published version of every API, by name then version.
+    pub fn apis(&self) -> Vec<&'static PublishedApi> {
+        let state = self.read();
+        let mut names: Vec<_> = state.apis.keys().collect();
+        names.sort();
+        names.into_iter().flat_map(|n| state.apis[n].iter().copied()).collect()
+    }
+
+    /// Every published version of `api`, ascending.
+    pub fn versions(&self, api: &str) -> Vec<&'static PublishedApi> {
+        self.read().apis.get(api).cloned().unwrap_or_default()
+    }
+
+    /// Records which distribution a provider module came from (discovery knows; errors use it).
+    pub fn set_distribution(&self, provider: &str, distribution: &str) {
+        self.write().distributions.insert(provider.to_owned(), distribution.to_owned());
+    }
+
+    /// The distribution to name in a fix for `api`.
+    pub fn distribution(&self, api: &PublishedApi) -> String {
+        distribution(&self.read(), api.provider())
+    }
+
+    /// What discovery did for `api`, if it ran.
+    pub fn discovery_note(&self, api: &str) -> Option<String> {
+        self.read().discovered.get(api).cloned()
+    }
+}
+
+fn distribution(state: &State, provider: &str) -> String {
+    state
+        .distributions
+        .get(provider)
+        .cloned()
+        .unwrap_or_else(|| top_level(provider).to_owned())
+}
+
+fn found(state: &State, api: &PublishedApi) -> Found {
+    Found {
+        api: api.name().to_owned(),
+        version: api.version.to_string(),
+        provider: api.provider().to_owned(),
+        file: api.file().to_owned(),
+        distribution: distribution(state, api.provider()),
+    }
+}
+
+fn same_content(a: &PublishedApi, b: &PublishedApi) -> bool {
+    a.functions.len() == b.functions.len()
+        && a.functions.iter().zip(&b.functions).all(|(x, y)| {
+            x.name == y.name && x.signature == y.signature && x.since == y.since && x.flags == y.flags
+        })
+}
+
+/// API and requester names: non-empty, printable, no surrounding space.
+pub(crate) fn check_name(call: &'static str, what: &str, name: &str) -> Result<(), Error> {
+    if name.is_empty() {
+        return Err(Error::bad(call, format!("the {what} is empty")));
+    }
+    if name.trim() != name || name.chars().any(char::is_control) {
+        return Err(Error::bad(call, format!("the {what} {name:?} has control characters or surrounding spaces")));
+    }
+    Ok(())
+}
+
+fn parse_requirement(call: &'static str, requirement: &str, api: &str, requester: &str) -> Result<VersionReq, Error> {
+    if requirement.trim().is_empty() {
+        return Err(Error::bad(
+            call,
+            format!("'{requester}' gave an empty version requirement for API '{api}'; write one such as \"^1.2\" or \"*\""),
+        ));
+    }
+    VersionReq::parse(requirement).map_err(|e| {
+        Error::bad(
+            call,
+            format!("'{requester}' gave a malformed version requirement \"{requirement}\" for API '{api}': {e}; write one such as \"^1.2\" or \">=1.2, <3\""),
+        )
+    })
+}
+
+/// `1`, `1.2` and `1.2.3` are all accepted where a version is declared.
+pub(crate) fn parse_version(text: &str) -> Result<Version, semver::Error> {
+    let dots = text.matches('.').count();
+    let padded = match dots {
+        0 if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => format!("{text}.0.0"),
+        1 if text.bytes().all(|b| b.is_ascii_digit() || b == b'.') => format!("{text}.0"),
+        _ => text.to_owned(),
+    };
+    Version::parse(&padded)
+}
+
+fn build_published(decl: Declaration) -> Result<PublishedApi, Error> {
+    let bad = |problem: String| Error::bad("publish", problem);
+    check_name("publish", "API name", &decl.name)?;
+    check_name("publish", "provider", &decl.provider)?;
+    let who = format!("'{}' publishing API '{}'", decl.provider, decl.name);
+    let version = parse_version(&decl.version)
+        .map_err(|e| bad(format!("{who}: malformed version \"{}\": {e}", decl.version)))?;
+    let mut functions = Vec::with_capacity(decl.functions.len());
+    let mut index = HashMap::with_capacity(decl.functions.len());
+    for (i, f) in decl.functions.into_iter().enumerate() {
+        if f.name.is_empty() {
+            return Err(bad(format!("{who} {version}: function {i} has an empty name")));
+        }
+        if index.insert(f.name.clone(), i).is_some() {
+            return Err(bad(format!("{who} {version}: function '{}' is declared twice", f.name)));
+        }
+        let signature = Signature::parse(&f.signature)
+            .map_err(|e| bad(format!("{who} {version}: function '{}': {e}", f.name)))?;
+        let since = parse_version(&f.since)
+            .map_err(|e| bad(format!("{who} {version}: function '{}': malformed 'since' version \"{}\": {e}", f.name, f.since)))?;
+        if since > version {
+            return Err(bad(format!(
+                "{who} {version}: function '{}' says it was added in {since}, after this version",
+                f.name
+            )));
+        }
+        if f.flags & !abi::CAPREG_DEPRECATED != 0 {
+            return Err(bad(format!("{who} {version}: function '{}' has unknown flags {:#x}", f.name, f.flags)));
+        }
+        let nul = |s: &str, what: &str| {
+            CString::new(s).map_err(|_| bad(format!("{who} {version}: {what} contains a NUL byte")))
+        };
+        functions.push(PublishedFunction {
+            name: nul(&f.name, "a function name")?,
+            canonical: nul(&signature.to_string(), "a signature")?,
+            raw_signature: f.signature,
+            signature,
+            since_c: nul(&since.to_string(), "a version")?,
+            since,
+            flags: f.flags,
+            address: f.address,
+        });
+    }
+    let file = functions.first().map(|f| file_of(f.address)).unwrap_or_default();
+    let c = |s: &str| CString::new(s).map_err(|_| bad(format!("{who}: a name contains a NUL byte")));
+    Ok(PublishedApi {
+        name: c(&decl.name)?,
+        version_c: c(&version.to_string())?,
+        version,
+        provider: c(&decl.provider)?,
+        file: c(&file)?,
+        functions,
+        index,
+    })
+}
+
+/// The shared object a function lives in (`dladdr`), or "" if the platform can't tell.
+fn file_of(address: unsafe extern "C" fn()) -> String {
+    #[cfg(unix)]
+    {
+        let mut info = std::mem::MaybeUninit::<libc::Dl_info>::zeroed();
+        // SAFETY: dladdr only reads the address and fills `info`; zeroed is a valid Dl_info.
+        let found = unsafe { libc::dladdr(address as *const libc::c_void, info.as_mut_ptr()) };
+        if found != 0 {
+            // SAFETY: dladdr succeeded, so `info` is initialised.
+            let info = unsafe { info.assume_init() };
+            if !info.dli_fname.is_null() {
+                // SAFETY: dli_fname is a NUL-terminated path owned by the dynamic loader.
+                let name = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) };
+                let path = std::path::Path::new(name.to_str().unwrap_or_default());
+                return std::fs::canonicalize(path)
+                    .unwrap_or_else(|_| path.to_path_buf())
+                    .display()
+                    .to_string();
+            }
+        }
+    }
+    let _ = address;
+    String::new()
+}
+
+#[cfg(test)]
+mod tests;

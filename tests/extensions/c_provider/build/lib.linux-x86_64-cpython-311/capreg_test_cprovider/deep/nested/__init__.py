@@ -1,0 +1,1 @@
+"""Intermediate package: imports nothing; ``_native`` is only imported when asked for."""

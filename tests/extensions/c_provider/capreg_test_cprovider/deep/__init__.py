@@ -1,0 +1,1 @@
+"""Intermediate package: imports nothing (see capreg_test_cprovider/__init__.py)."""
