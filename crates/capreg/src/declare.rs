@@ -147,9 +147,12 @@ impl ExportedDeclarations {
             return -1;
         }
         let built = std::panic::catch_unwind(|| {
-            // SAFETY: each `as_c` pointer is valid for the life of its static declaration.
             self.array.get_or_init(|| {
-                ExportedArray(self.declarations.iter().map(|d| unsafe { *d.as_c() }).collect())
+                let copy = |d: &&ApiDeclaration| {
+                    // SAFETY: `as_c` is valid for the life of its static declaration.
+                    unsafe { *d.as_c() }
+                };
+                ExportedArray(self.declarations.iter().map(copy).collect())
             })
         });
         let Ok(array) = built else { return -1 };

@@ -334,9 +334,9 @@ impl fmt::Display for Error {
                  subinterpreters rather than share state between interpreters silently. Use capreg from the main interpreter."
             ),
             Error::ProviderLoad { api, requirement, requester, provider, distribution, cause } => {
-                write!(
+                writeln!(
                     f,
-                    "capreg: '{requester}' requested API '{api}' \"{requirement}\"; its provider '{provider}' failed to load: {cause}\n"
+                    "capreg: '{requester}' requested API '{api}' \"{requirement}\"; its provider '{provider}' failed to load: {cause}"
                 )?;
                 match distribution {
                     Some(dist) => write!(

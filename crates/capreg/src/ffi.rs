@@ -75,9 +75,11 @@ pub unsafe fn read_declaration(decl: *const abi::capreg_api_decl) -> Result<Decl
     }
     // SAFETY: at least `expected` bytes are readable by the caller's contract and the size check.
     let d = unsafe { *decl };
-    // SAFETY (for the c_str calls below): the caller promises the strings are readable.
+    // SAFETY: the caller promises the declaration's strings are NULL or readable.
     let name = unsafe { c_str(d.name, CALL, "API name") }?;
+    // SAFETY: as above.
     let version = unsafe { c_str(d.version, CALL, &format!("version of API '{name}'")) }?;
+    // SAFETY: as above.
     let provider = unsafe { c_str(d.provider, CALL, &format!("provider of API '{name}'")) }?;
     if d.n_functions > 0 && d.functions.is_null() {
         return Err(Error::bad(CALL, format!("API '{name}' {version} has {} functions but a NULL function array", d.n_functions)));

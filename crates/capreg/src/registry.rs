@@ -289,7 +289,18 @@ impl Registry {
         let needs_discovery = !self.read().discovered.contains_key(api);
         if needs_discovery {
             let started = Instant::now();
-            let what = discover(api)?;
+            // Discovery does not know who asked; its load errors get the requester here.
+            let what = discover(api).map_err(|e| match e {
+                Error::ProviderLoad { api, provider, distribution, cause, .. } => Error::ProviderLoad {
+                    api,
+                    requirement: requirement.to_owned(),
+                    requester: requester.to_owned(),
+                    provider,
+                    distribution,
+                    cause,
+                },
+                other => other,
+            })?;
             tracing::info!(target: "capreg", api, requester, elapsed_us = started.elapsed().as_micros() as u64, outcome = %what, "discovery");
             self.write().discovered.insert(api.to_owned(), what);
             if let Some(hit) = self.best_match(api, &req) {

@@ -1,0 +1,97 @@
+//! Discovery: providers declare themselves in the entry-point group `capreg.apis`, either as a
+//! module to import (`wildsort = "wildsort._wildsort"`; nested paths just work, because
+//! `importlib.import_module` imports the parents first) or as `module:attribute`, where the
+//! attribute is the path of a Python-free provider library to load.
+
+use capreg::Error;
+use pyo3::prelude::*;
+
+use crate::REGISTRY;
+
+/// One entry point of the group, as `capreg._discovery` lists it.
+struct EntryPoint {
+    name: String,
+    distribution: String,
+    value: String,
+}
+
+fn entry_points(py: Python<'_>, api: Option<&str>) -> PyResult<Vec<EntryPoint>> {
+    let listed: Vec<(String, String, String)> =
+        py.import("capreg._discovery")?.call_method1("entry_points", (api,))?.extract()?;
+    Ok(listed.into_iter().map(|(name, distribution, value)| EntryPoint { name, distribution, value }).collect())
+}
+
+/// Discovery from a caller that may or may not hold the GIL.
+pub fn discover_from_any_thread(api: &str) -> Result<String, Error> {
+    Python::try_attach(|py| discover(py, api)).unwrap_or_else(|| {
+        Ok("Python is not running (not initialised, or finalizing), so no provider could be imported".to_owned())
+    })
+}
+
+/// Imports or loads every provider that declares `api`; says what it did.
+pub fn discover(py: Python<'_>, api: &str) -> Result<String, Error> {
+    let internal = |e: PyErr| Error::Internal { problem: format!("listing the entry points of group 'capreg.apis' failed: {e}") };
+    let candidates = entry_points(py, Some(api)).map_err(internal)?;
+    if candidates.is_empty() {
+        return Ok(format!(
+            "no installed distribution declares '{api}' in the entry-point group 'capreg.apis', and no imported module published it"
+        ));
+    }
+    let mut done = Vec::new();
+    for ep in &candidates {
+        load(py, ep).map_err(|cause| Error::ProviderLoad {
+            api: api.to_owned(),
+            requirement: String::new(),
+            requester: String::new(),
+            provider: ep.value.clone(),
+            distribution: Some(ep.distribution.clone()),
+            cause,
+        })?;
+        done.push(format!("'{}' (entry point '{}' of the distribution '{}')", ep.value, ep.name, ep.distribution));
+    }
+    let published = !REGISTRY.versions(api).is_empty();
+    Ok(if published {
+        format!("loaded {}", done.join(", "))
+    } else {
+        format!("loaded {}, but none of them published an API named '{api}'", done.join(", "))
+    })
+}
+
+/// Imports every provider in the group (for `capreg.apis()` and the CLI); returns the failures.
+pub fn discover_all(py: Python<'_>) -> PyResult<Vec<(String, String)>> {
+    let mut failures = Vec::new();
+    for ep in entry_points(py, None)? {
+        if let Err(cause) = load(py, &ep) {
+            failures.push((ep.name.clone(), format!("'{}' of '{}': {cause}", ep.value, ep.distribution)));
+        }
+    }
+    Ok(failures)
+}
+
+/// Imports the module, or loads the library an attribute names; the error is its cause.
+fn load(py: Python<'_>, ep: &EntryPoint) -> Result<(), String> {
+    let describe = |e: PyErr| {
+        let kind = e.get_type(py).name().map(|n| n.to_string()).unwrap_or_else(|_| "Exception".into());
+        format!("{kind}: {}", e.value(py))
+    };
+    let (module, attribute) = match ep.value.split_once(':') {
+        Some((m, a)) => (m.trim(), Some(a.trim())),
+        None => (ep.value.trim(), None),
+    };
+    REGISTRY.set_distribution(module, &ep.distribution);
+    let imported = py.import("importlib").and_then(|m| m.call_method1("import_module", (module,))).map_err(describe)?;
+    let Some(attribute) = attribute else { return Ok(()) };
+    let path: std::path::PathBuf = imported
+        .getattr(attribute)
+        .and_then(|p| py.import("os")?.call_method1("fspath", (p,)))
+        .and_then(|p| p.extract::<String>())
+        .map(Into::into)
+        .map_err(describe)?;
+    // SAFETY: the distribution declared this file as its capreg provider library.
+    let declarations = unsafe { capreg::library::open_declarations(&path) }?;
+    for decl in declarations {
+        REGISTRY.set_distribution(&decl.provider, &ep.distribution);
+        REGISTRY.publish(decl).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}

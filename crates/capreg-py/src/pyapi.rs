@@ -1,0 +1,183 @@
+//! What Python sees of the registry (wrapped by `python/capreg/__init__.py`).
+
+use capreg::{Error, ImportItem, PublishedApi};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::logging::GilMarker;
+use crate::{check_interpreter, discovery, errors, REGISTRY};
+
+/// Runs a Python-called function: refuses subinterpreters, marks the GIL as held.
+fn entry<T>(py: Python<'_>, call: &'static str, body: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    // SAFETY: called from Python, so the GIL is held.
+    unsafe { check_interpreter(call) }.map_err(|e| errors::to_pyerr(py, &e))?;
+    let _marker = GilMarker::new();
+    body()
+}
+
+/// One function of a published API.
+#[pyclass(frozen, module = "capreg", name = "Function")]
+pub struct Function {
+    #[pyo3(get)]
+    name: String,
+    /// The canonical signature.
+    #[pyo3(get)]
+    signature: String,
+    #[pyo3(get)]
+    since: String,
+    #[pyo3(get)]
+    deprecated: bool,
+}
+
+#[pymethods]
+impl Function {
+    fn __repr__(&self) -> String {
+        let deprecated = if self.deprecated { ", deprecated" } else { "" };
+        format!("<capreg.Function {}: {} (since {}{deprecated})>", self.name, self.signature, self.since)
+    }
+}
+
+/// A published API version, as returned by `request` and `describe`.
+#[pyclass(frozen, module = "capreg", name = "Api")]
+pub struct Api {
+    api: &'static PublishedApi,
+    requester: String,
+}
+
+#[pymethods]
+impl Api {
+    #[getter]
+    fn name(&self) -> &str {
+        self.api.name()
+    }
+    #[getter]
+    fn version(&self) -> String {
+        self.api.version().to_string()
+    }
+    /// The provider module (or library path).
+    #[getter]
+    fn provider(&self) -> &str {
+        self.api.provider()
+    }
+    /// The file its functions were loaded from, or None.
+    #[getter]
+    fn file(&self) -> Option<&str> {
+        Some(self.api.file()).filter(|f| !f.is_empty())
+    }
+    /// The distribution to upgrade, as discovery found it (else the provider's top package).
+    #[getter]
+    fn distribution(&self) -> String {
+        REGISTRY.distribution(self.api)
+    }
+    /// Who asked for it (named in errors and warnings from `address`).
+    #[getter]
+    fn requester(&self) -> &str {
+        &self.requester
+    }
+    #[getter]
+    fn functions(&self) -> Vec<Function> {
+        self.api
+            .functions()
+            .iter()
+            .map(|f| Function {
+                name: f.name().to_owned(),
+                signature: f.signature().to_owned(),
+                since: f.since().to_string(),
+                deprecated: f.deprecated(),
+            })
+            .collect()
+    }
+
+    /// The address of function `name`, checked against `signature` (for ctypes or cffi).
+    fn address(&self, py: Python<'_>, name: &str, signature: &str) -> PyResult<usize> {
+        entry(py, "address", || {
+            let item = [ImportItem { name, signature, optional: false }];
+            let resolution = REGISTRY.resolve(self.api, &self.requester, &item, None).map_err(|e| errors::to_pyerr(py, &e))?;
+            if !resolution.deprecated.is_empty() {
+                errors::warn_deprecated(py, self.api, name, &self.requester)?;
+            }
+            let pointer = resolution.pointers[0].ok_or_else(|| {
+                errors::to_pyerr(py, &Error::Internal { problem: format!("'{name}' resolved to NULL") })
+            })?;
+            Ok(pointer as usize)
+        })
+    }
+
+    /// A JSON-ready description.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("name", self.name())?;
+        d.set_item("version", self.version())?;
+        d.set_item("provider", self.provider())?;
+        d.set_item("file", self.file())?;
+        d.set_item("distribution", self.distribution())?;
+        let functions: Vec<_> = self
+            .api
+            .functions()
+            .iter()
+            .map(|f| {
+                let fd = PyDict::new(py);
+                fd.set_item("name", f.name())?;
+                fd.set_item("signature", f.signature())?;
+                fd.set_item("since", f.since().to_string())?;
+                fd.set_item("deprecated", f.deprecated())?;
+                Ok(fd)
+            })
+            .collect::<PyResult<_>>()?;
+        d.set_item("functions", functions)?;
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<capreg.Api {} {} from '{}'>", self.api.name(), self.api.version(), self.api.provider())
+    }
+}
+
+/// The highest published version of `api` satisfying `requirement`; discovers its provider.
+#[pyfunction]
+fn request(py: Python<'_>, api: &str, requirement: &str, requester: &str) -> PyResult<Api> {
+    entry(py, "request", || {
+        let found = REGISTRY
+            .request(api, requirement, requester, &mut |name| discovery::discover(py, name))
+            .map_err(|e| errors::to_pyerr(py, &e))?;
+        Ok(Api { api: found, requester: requester.to_owned() })
+    })
+}
+
+/// Every published version of `api`, ascending; discovers its provider if none is published.
+#[pyfunction]
+fn describe(py: Python<'_>, api: &str) -> PyResult<Vec<Api>> {
+    entry(py, "describe", || {
+        if REGISTRY.versions(api).is_empty() {
+            REGISTRY
+                .request(api, "*", "capreg.describe", &mut |name| discovery::discover(py, name))
+                .map_err(|e| errors::to_pyerr(py, &e))?;
+        }
+        Ok(REGISTRY
+            .versions(api)
+            .into_iter()
+            .map(|a| Api { api: a, requester: "capreg.describe".to_owned() })
+            .collect())
+    })
+}
+
+/// Every published API version; with `discover`, every installed provider is imported first.
+/// Returns the versions and the providers that failed to load, as (entry point, why).
+#[pyfunction]
+#[pyo3(signature = (discover = true))]
+fn apis(py: Python<'_>, discover: bool) -> PyResult<(Vec<Api>, Vec<(String, String)>)> {
+    entry(py, "apis", || {
+        let failures = if discover { discovery::discover_all(py)? } else { Vec::new() };
+        let all = REGISTRY.apis().into_iter().map(|a| Api { api: a, requester: "capreg.apis".to_owned() }).collect();
+        Ok((all, failures))
+    })
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Api>()?;
+    m.add_class::<Function>()?;
+    m.add_function(wrap_pyfunction!(request, m)?)?;
+    m.add_function(wrap_pyfunction!(describe, m)?)?;
+    m.add_function(wrap_pyfunction!(apis, m)?)?;
+    Ok(())
+}

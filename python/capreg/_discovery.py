@@ -1,0 +1,30 @@
+"""Lists the entry points of the group ``capreg.apis`` (imported only when discovery runs)."""
+
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+GROUP = "capreg.apis"
+
+
+def entry_points(api: Optional[str] = None) -> List[Tuple[str, str, str]]:
+    """``(name, distribution, value)`` for each entry point of the group (named ``api``, if given).
+
+    Walks distributions rather than calling ``importlib.metadata.entry_points()`` so that the
+    distribution's name is known on every Python from 3.9 on.
+    """
+    from importlib import metadata
+
+    found = []
+    seen = set()
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"] or "?"
+        for ep in dist.entry_points:
+            if ep.group != GROUP or (api is not None and ep.name != api):
+                continue
+            key = (ep.name, ep.value)
+            if key in seen:  # the same distribution seen twice on sys.path
+                continue
+            seen.add(key)
+            found.append((ep.name, name, ep.value))
+    return found

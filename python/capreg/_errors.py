@@ -1,0 +1,133 @@
+"""The exceptions capreg raises: one ``ResolutionError`` (an ``ImportError``) per failure kind.
+
+The registry (``capreg._capreg``) builds them; each carries what its message names.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence, Tuple
+
+__all__ = [
+    "ResolutionError",
+    "ApiNotFoundError",
+    "VersionMismatchError",
+    "MissingFunctionError",
+    "SignatureMismatchError",
+    "ConflictError",
+    "BadArgumentError",
+    "AbiMismatchError",
+    "SubinterpreterError",
+    "ProviderLoadError",
+    "InternalError",
+]
+
+
+class ResolutionError(ImportError):
+    """A request, import table or publication that capreg refused.
+
+    Attributes: ``code`` (a ``CAPREG_ERR_*`` of capreg.h), ``api``, ``requirement``,
+    ``requester`` (the consumer), ``provider`` (module or library), ``found_version``, ``file``,
+    ``functions`` (every function concerned), ``missing`` and ``mismatched``
+    (``(name, wanted, found)`` signature triples). ``name`` and ``path`` are ImportError's own:
+    the provider module and its file.
+    """
+
+    code: int = 0
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: Optional[int] = None,
+        api: Optional[str] = None,
+        requirement: Optional[str] = None,
+        requester: Optional[str] = None,
+        provider: Optional[str] = None,
+        found_version: Optional[str] = None,
+        file: Optional[str] = None,
+        functions: Sequence[str] = (),
+        missing: Sequence[str] = (),
+        mismatched: Sequence[Tuple[str, str, str]] = (),
+    ) -> None:
+        super().__init__(message, name=provider, path=file)
+        if code is not None:
+            self.code = code
+        self.api = api
+        self.requirement = requirement
+        self.requester = requester
+        self.provider = provider
+        self.found_version = found_version
+        self.file = file
+        self.functions = list(functions)
+        self.missing = list(missing)
+        self.mismatched = [tuple(m) for m in mismatched]
+
+    def __reduce__(self):  # keep attributes across pickling (multiprocessing, pytest-xdist)
+        return (_rebuild, (type(self), self.msg, self.__dict__.copy()))
+
+
+def _rebuild(cls, message, state):
+    error = cls.__new__(cls)
+    ResolutionError.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
+
+class ApiNotFoundError(ResolutionError):
+    """No provider publishes the API, even after discovery."""
+
+    code = 1
+
+
+class VersionMismatchError(ResolutionError):
+    """The API is published, but no version satisfies the requirement."""
+
+    code = 2
+
+
+class MissingFunctionError(ResolutionError):
+    """Required functions are absent (mismatched ones, if any, are listed too)."""
+
+    code = 3
+
+
+class SignatureMismatchError(ResolutionError):
+    """Functions exist with other signatures."""
+
+    code = 4
+
+
+class ConflictError(ResolutionError):
+    """Another provider module owns that API name and major version."""
+
+    code = 5
+
+
+class BadArgumentError(ResolutionError, ValueError):
+    """A malformed name, version, requirement or signature."""
+
+    code = 6
+
+
+class AbiMismatchError(ResolutionError):
+    """A table or declaration built against another capreg ABI."""
+
+    code = 7
+
+
+class InternalError(ResolutionError):
+    """A bug in capreg."""
+
+    code = 8
+
+
+class SubinterpreterError(ResolutionError):
+    """capreg was used from a subinterpreter."""
+
+    code = 9
+
+
+class ProviderLoadError(ResolutionError):
+    """Discovery found a provider, but importing or loading it failed."""
+
+    code = 10

@@ -1,1 +1,0 @@
-"""Intermediate package: imports nothing (see capreg_test_cprovider/__init__.py)."""

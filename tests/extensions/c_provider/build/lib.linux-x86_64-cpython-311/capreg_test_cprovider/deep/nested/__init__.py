@@ -1,1 +1,0 @@
-"""Intermediate package: imports nothing; ``_native`` is only imported when asked for."""
