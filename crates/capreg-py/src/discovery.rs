@@ -61,8 +61,9 @@ pub fn discover(py: Python<'_>, api: &str) -> Result<String, Error> {
 pub fn discover_all(py: Python<'_>) -> PyResult<Vec<(String, String)>> {
     let mut failures = Vec::new();
     for ep in entry_points(py, None)? {
-        if let Err(cause) = load(py, &ep) {
-            failures.push((ep.name.clone(), format!("'{}' of '{}': {cause}", ep.value, ep.distribution)));
+        match load(py, &ep) {
+            Ok(()) => REGISTRY.mark_discovered(&ep.name, &format!("loaded '{}' of the distribution '{}'", ep.value, ep.distribution)),
+            Err(cause) => failures.push((ep.name.clone(), format!("'{}' of '{}': {cause}", ep.value, ep.distribution))),
         }
     }
     Ok(failures)

@@ -85,6 +85,16 @@ fn forward(py: Python<'_>, level: Level, text: &str) -> PyResult<()> {
         Err(_) => return Ok(()),
     };
     let logger = logging.call_method1("getLogger", ("capreg",))?;
+    // A library's logger gets a NullHandler (the logging HOWTO's advice): without a configured
+    // handler, Python's last-resort handler would print every failed request to stderr, even
+    // ones the caller catches. A configured root handler still receives everything.
+    static NULL_HANDLER: std::sync::Once = std::sync::Once::new();
+    NULL_HANDLER.call_once(|| {
+        let _ = logging
+            .getattr("NullHandler")
+            .and_then(|h| h.call0())
+            .and_then(|h| logger.call_method1("addHandler", (h,)));
+    });
     if logger.call_method1("isEnabledFor", (py_level,))?.is_truthy()? {
         logger.call_method1("log", (py_level, text))?;
     }

@@ -173,7 +173,36 @@ fn apis(py: Python<'_>, discover: bool) -> PyResult<(Vec<Api>, Vec<(String, Stri
     })
 }
 
+/// What consumers requested and resolved after journal sequence number `since`, as dicts
+/// (`python -m capreg check`).
+#[pyfunction]
+#[pyo3(signature = (since = 0))]
+fn journal(py: Python<'_>, since: u64) -> PyResult<Vec<Bound<'_, PyDict>>> {
+    REGISTRY
+        .journal_since(since)
+        .into_iter()
+        .map(|e| {
+            let d = PyDict::new(py);
+            d.set_item("kind", e.kind)?;
+            d.set_item("requester", e.requester)?;
+            d.set_item("api", e.api)?;
+            d.set_item(if e.kind == "request" { "requirement" } else { "version" }, e.detail)?;
+            d.set_item("outcome", e.outcome)?;
+            d.set_item("error", e.error)?;
+            Ok(d)
+        })
+        .collect()
+}
+
+/// The journal's latest sequence number.
+#[pyfunction]
+fn journal_seq() -> u64 {
+    REGISTRY.journal_seq()
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(journal, m)?)?;
+    m.add_function(wrap_pyfunction!(journal_seq, m)?)?;
     m.add_class::<Api>()?;
     m.add_class::<Function>()?;
     m.add_function(wrap_pyfunction!(request, m)?)?;

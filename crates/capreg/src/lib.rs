@@ -19,6 +19,7 @@ pub mod declare;
 pub mod error;
 pub mod ffi;
 pub mod import;
+pub mod journal;
 pub mod library;
 pub mod registry;
 pub mod signature;

@@ -17,6 +17,7 @@ use capreg_abi as abi;
 use semver::{Version, VersionReq};
 
 use crate::error::{top_level, Error, Found, Mismatch, Missing};
+use crate::journal::{Journal, JournalEntry};
 use crate::signature::Signature;
 
 /// One version of one API, as a provider declares it (owned; the registry copies it).
@@ -157,6 +158,7 @@ struct State {
 #[derive(Default)]
 pub struct Registry {
     state: RwLock<State>,
+    journal: Journal,
 }
 
 impl Registry {
@@ -261,6 +263,17 @@ impl Registry {
         let started = Instant::now();
         let result = self.request_inner(api, requirement, requester, discover);
         let elapsed_us = started.elapsed().as_micros() as u64;
+        self.journal.record(
+            "request",
+            requester,
+            api,
+            requirement,
+            result.is_ok(),
+            &|| match &result {
+                Ok(found) => format!("{} from '{}'", found.version(), found.provider()),
+                Err(e) => e.to_string(),
+            },
+        );
         match &result {
             Ok(found) => tracing::debug!(
                 target: "capreg",
@@ -345,6 +358,17 @@ impl Registry {
         let started = Instant::now();
         let result = self.resolve_inner(api, requester, items, requirement);
         let elapsed_us = started.elapsed().as_micros() as u64;
+        self.journal.record(
+            "resolve",
+            requester,
+            api.name(),
+            &api.version_c.to_string_lossy(),
+            result.is_ok(),
+            &|| match &result {
+                Ok(r) => format!("{} of {} functions resolved", r.pointers.iter().flatten().count(), r.pointers.len()),
+                Err(e) => e.to_string(),
+            },
+        );
         match &result {
             Ok(resolution) => {
                 tracing::debug!(target: "capreg", api = api.name(), version = %api.version(), requester, functions = items.len(), elapsed_us, "resolve");
@@ -450,6 +474,21 @@ impl Registry {
     /// The distribution to name in a fix for `api`.
     pub fn distribution(&self, api: &PublishedApi) -> String {
         distribution(&self.read(), api.provider())
+    }
+
+    /// What consumers asked for after journal sequence number `since` (see [`Journal`]).
+    pub fn journal_since(&self, since: u64) -> Vec<JournalEntry> {
+        self.journal.since(since)
+    }
+
+    /// The journal's latest sequence number.
+    pub fn journal_seq(&self) -> u64 {
+        self.journal.seq()
+    }
+
+    /// Records that discovery already ran for `api` (e.g. when every provider was imported).
+    pub fn mark_discovered(&self, api: &str, what: &str) {
+        self.write().discovered.entry(api.to_owned()).or_insert_with(|| what.to_owned());
     }
 
     /// What discovery did for `api`, if it ran.

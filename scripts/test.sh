@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Every test: Rust unit tests, the C header and ABI layout checks, then the pytest suite on each
+# Python in TEST_PYTHONS against one abi3 build of every extension.
+source "$(dirname "$0")/env.sh"
+
+log "cargo test (capreg-abi, capreg)"
+cargo test -q -p capreg-abi -p capreg 2>&1 | grep -vE '^\s*(Compiling|Checking|Running|Doc-tests)' || exit 1
+
+bash scripts/setup.sh
+
+status=0
+for minor in $TEST_PYTHONS; do
+    venv=$(venv_for "$minor")
+    log "pytest on Python $minor"
+    # Run from tests/ so that the installed wheels, not the source tree, are imported.
+    (cd tests && "$venv/bin/python" -m pytest -q -p no:cacheprovider -c "$ROOT/pyproject.toml" --rootdir "$ROOT" "$ROOT/tests") || status=1
+done
+exit $status
