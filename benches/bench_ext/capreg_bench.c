@@ -1,5 +1,6 @@
 /*
- * capreg_bench -- the consumer half of the registry benchmarks (benches/run.sh drives it).
+ * capreg_bench -- the consumer half of the registry benchmarks (benches/run.sh builds it and
+ * benches/registry.py drives it).
  *
  * bind() binds "benchapi" twice, as two kinds of consumer would: through capreg (typed function
  * pointers kept in statics) and through the NumPy-style capsule table (a global `void **`, each

@@ -3,7 +3,7 @@ tables a consumer would declare for it. Run by setup.py at build time (the outpu
 in git). Why a generator: 300 distinct C functions with varied signatures are easier to read
 here than as nested preprocessor loops.
 
-Usage: python gen_api300.py OUT.c
+Usage: python gen_api300.py OUT.c  (setup.py calls write())
 """
 
 import sys
@@ -43,6 +43,17 @@ def generate() -> str:
     return "\n".join(out)
 
 
+def write(path: str) -> None:
+    text = generate()
+    try:
+        with open(path) as f:
+            if f.read() == text:  # unchanged: keep the mtime, so nothing rebuilds needlessly
+                return
+    except OSError:
+        pass
+    with open(path, "w") as f:
+        f.write(text)
+
+
 if __name__ == "__main__":
-    with open(sys.argv[1], "w") as f:
-        f.write(generate())
+    write(sys.argv[1])

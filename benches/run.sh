@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# One command for the registry benchmarks: builds the C bench extension (benches/bench_ext) into
+# a temporary directory, installs it into .venv-3.11 next to the capreg already installed there,
+# runs every benchmark side by side in one process (benches/registry.py), prints one table and
+# writes its JSON copy to bench-results/registry.json.
+# It measures the capreg that is installed: it never rebuilds capreg itself (scripts/setup.sh does).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PY="$ROOT/.venv-3.11/bin/python"
+
+if [ ! -x "$PY" ]; then
+    echo "error: $ROOT/.venv-3.11 is missing; create it (and install capreg) with: bash scripts/setup.sh" >&2
+    exit 1
+fi
+if ! "$PY" -c "import capreg._capreg" 2>/dev/null; then
+    echo "error: capreg is not importable in .venv-3.11; install it with: bash scripts/setup.sh" >&2
+    exit 1
+fi
+
+WHEELS="$(mktemp -d)"
+EXT="$ROOT/benches/bench_ext"
+cleanup() { rm -rf "$WHEELS" "$EXT/build" "$EXT"/*.egg-info; }
+trap cleanup EXIT
+
+echo "==> building capreg_bench" >&2
+rm -rf "$EXT/build"  # a stale build dir would hide changes to the generated sources
+"$PY" -m pip wheel -q --disable-pip-version-check --no-build-isolation --no-deps -w "$WHEELS" "$EXT" >&2
+"$PY" -m pip install -q --disable-pip-version-check --no-deps --force-reinstall "$WHEELS"/*.whl >&2
+
+echo "==> running (about a minute)" >&2
+"$PY" "$ROOT/benches/registry.py" "$ROOT/bench-results/registry.json"
