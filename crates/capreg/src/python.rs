@@ -2,6 +2,7 @@
 //! Both go through the C table in `capreg._capreg`, exactly as a C extension does, so a Rust
 //! extension never links against the registry.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::OnceLock;
 
 use capreg_abi as abi;
@@ -11,9 +12,26 @@ use pyo3::prelude::*;
 use crate::declare::ApiDeclaration;
 use crate::import::ImportSpec;
 
+/// The interpreter this extension first reached the registry from.
+static FIRST_INTERPRETER: AtomicI64 = AtomicI64::new(-1);
+
+/// Refuses any interpreter but the one that first reached the registry: a table resolved there
+/// must not be handed to a legacy subinterpreter (its pointers may take that interpreter's
+/// objects), even from this extension's per-process cache.
+pub fn check_interpreter(_py: Python<'_>) -> PyResult<()> {
+    // SAFETY: `Python<'_>` proves the GIL is held, so there is a current interpreter.
+    let here = unsafe { pyo3::ffi::PyInterpreterState_GetID(pyo3::ffi::PyInterpreterState_Get()) };
+    match FIRST_INTERPRETER.compare_exchange(-1, here, Ordering::AcqRel, Ordering::Acquire) {
+        Ok(_) => Ok(()),
+        Err(first) if first == here => Ok(()),
+        Err(_) => Err(PyImportError::new_err(crate::Error::Subinterpreter { call: "import" }.to_string())),
+    }
+}
+
 /// The registry table, imported and checked once per process.
 pub fn registry_table(py: Python<'_>) -> PyResult<&'static abi::capreg_registry> {
     static TABLE: OnceLock<usize> = OnceLock::new();
+    check_interpreter(py)?;
     if let Some(&table) = TABLE.get() {
         // SAFETY: a checked pointer to the registry's static table, stored below.
         return Ok(unsafe { &*(table as *const abi::capreg_registry) });
@@ -112,6 +130,7 @@ macro_rules! __capreg_import_py {
         /// cached table. Raises `capreg.ResolutionError` (an `ImportError`) naming everything wrong.
         pub fn import(py: $crate::pyo3::Python<'_>) -> $crate::pyo3::PyResult<&'static $name> {
             static CACHE: ::std::sync::OnceLock<$name> = ::std::sync::OnceLock::new();
+            $crate::python::check_interpreter(py)?;
             if let ::core::option::Option::Some(table) = CACHE.get() {
                 return ::core::result::Result::Ok(table);
             }
