@@ -174,10 +174,8 @@ pub struct capreg_function_info {
 
 /// The entry point of a Python-free provider library, exported as [`CAPREG_LIBRARY_SYMBOL`]:
 /// stores a pointer to its declarations and their count, and returns `CAPREG_ABI_MAJOR`.
-pub type capreg_library_fn = unsafe extern "C" fn(
-    decls: *mut *const capreg_api_decl,
-    n_decls: *mut usize,
-) -> c_int;
+pub type capreg_library_fn =
+    unsafe extern "C" fn(decls: *mut *const capreg_api_decl, n_decls: *mut usize) -> c_int;
 
 /// The process-wide registry table, reached through the capsule `capreg._capreg._REGISTRY`.
 ///

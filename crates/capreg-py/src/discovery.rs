@@ -16,9 +16,18 @@ struct EntryPoint {
 }
 
 fn entry_points(py: Python<'_>, api: Option<&str>) -> PyResult<Vec<EntryPoint>> {
-    let listed: Vec<(String, String, String)> =
-        py.import("capreg._discovery")?.call_method1("entry_points", (api,))?.extract()?;
-    Ok(listed.into_iter().map(|(name, distribution, value)| EntryPoint { name, distribution, value }).collect())
+    let listed: Vec<(String, String, String)> = py
+        .import("capreg._discovery")?
+        .call_method1("entry_points", (api,))?
+        .extract()?;
+    Ok(listed
+        .into_iter()
+        .map(|(name, distribution, value)| EntryPoint {
+            name,
+            distribution,
+            value,
+        })
+        .collect())
 }
 
 /// Discovery from a caller that may or may not hold the GIL.
@@ -30,7 +39,9 @@ pub fn discover_from_any_thread(api: &str) -> Result<String, Error> {
 
 /// Imports or loads every provider that declares `api`; says what it did.
 pub fn discover(py: Python<'_>, api: &str) -> Result<String, Error> {
-    let internal = |e: PyErr| Error::Internal { problem: format!("listing the entry points of group 'capreg.apis' failed: {e}") };
+    let internal = |e: PyErr| Error::Internal {
+        problem: format!("listing the entry points of group 'capreg.apis' failed: {e}"),
+    };
     let candidates = entry_points(py, Some(api)).map_err(internal)?;
     if candidates.is_empty() {
         return Ok(format!(
@@ -47,13 +58,19 @@ pub fn discover(py: Python<'_>, api: &str) -> Result<String, Error> {
             distribution: Some(ep.distribution.clone()),
             cause,
         })?;
-        done.push(format!("'{}' (entry point '{}' of the distribution '{}')", ep.value, ep.name, ep.distribution));
+        done.push(format!(
+            "'{}' (entry point '{}' of the distribution '{}')",
+            ep.value, ep.name, ep.distribution
+        ));
     }
     let published = !REGISTRY.versions(api).is_empty();
     Ok(if published {
         format!("loaded {}", done.join(", "))
     } else {
-        format!("loaded {}, but none of them published an API named '{api}'", done.join(", "))
+        format!(
+            "loaded {}, but none of them published an API named '{api}'",
+            done.join(", ")
+        )
     })
 }
 
@@ -62,8 +79,17 @@ pub fn discover_all(py: Python<'_>) -> PyResult<Vec<(String, String)>> {
     let mut failures = Vec::new();
     for ep in entry_points(py, None)? {
         match load(py, &ep) {
-            Ok(()) => REGISTRY.mark_discovered(&ep.name, &format!("loaded '{}' of the distribution '{}'", ep.value, ep.distribution)),
-            Err(cause) => failures.push((ep.name.clone(), format!("'{}' of '{}': {cause}", ep.value, ep.distribution))),
+            Ok(()) => REGISTRY.mark_discovered(
+                &ep.name,
+                &format!(
+                    "loaded '{}' of the distribution '{}'",
+                    ep.value, ep.distribution
+                ),
+            ),
+            Err(cause) => failures.push((
+                ep.name.clone(),
+                format!("'{}' of '{}': {cause}", ep.value, ep.distribution),
+            )),
         }
     }
     Ok(failures)
@@ -72,7 +98,11 @@ pub fn discover_all(py: Python<'_>) -> PyResult<Vec<(String, String)>> {
 /// Imports the module, or loads the library an attribute names; the error is its cause.
 fn load(py: Python<'_>, ep: &EntryPoint) -> Result<(), String> {
     let describe = |e: PyErr| {
-        let kind = e.get_type(py).name().map(|n| n.to_string()).unwrap_or_else(|_| "Exception".into());
+        let kind = e
+            .get_type(py)
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|_| "Exception".into());
         format!("{kind}: {}", e.value(py))
     };
     let (module, attribute) = match ep.value.split_once(':') {
@@ -80,8 +110,13 @@ fn load(py: Python<'_>, ep: &EntryPoint) -> Result<(), String> {
         None => (ep.value.trim(), None),
     };
     REGISTRY.set_distribution(module, &ep.distribution);
-    let imported = py.import("importlib").and_then(|m| m.call_method1("import_module", (module,))).map_err(describe)?;
-    let Some(attribute) = attribute else { return Ok(()) };
+    let imported = py
+        .import("importlib")
+        .and_then(|m| m.call_method1("import_module", (module,)))
+        .map_err(describe)?;
+    let Some(attribute) = attribute else {
+        return Ok(());
+    };
     let path: std::path::PathBuf = imported
         .getattr(attribute)
         .and_then(|p| py.import("os")?.call_method1("fspath", (p,)))

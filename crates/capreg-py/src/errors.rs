@@ -41,12 +41,27 @@ fn build(py: Python<'_>, err: &Error) -> Result<PyErr, PyErr> {
     kwargs.set_item("requester", err.requester())?;
     kwargs.set_item("provider", err.provider())?;
     kwargs.set_item("found_version", err.found().map(|f| f.version.as_str()))?;
-    kwargs.set_item("file", err.found().map(|f| f.file.as_str()).filter(|f| !f.is_empty()))?;
+    kwargs.set_item(
+        "file",
+        err.found()
+            .map(|f| f.file.as_str())
+            .filter(|f| !f.is_empty()),
+    )?;
     kwargs.set_item("functions", err.functions())?;
-    if let Error::Unresolved { missing, mismatched, .. } = err {
-        kwargs.set_item("missing", missing.iter().map(|m| m.name.as_str()).collect::<Vec<_>>())?;
-        let pairs: Vec<(&str, &str, &str)> =
-            mismatched.iter().map(|m| (m.name.as_str(), m.wanted.as_str(), m.found.as_str())).collect();
+    if let Error::Unresolved {
+        missing,
+        mismatched,
+        ..
+    } = err
+    {
+        kwargs.set_item(
+            "missing",
+            missing.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
+        )?;
+        let pairs: Vec<(&str, &str, &str)> = mismatched
+            .iter()
+            .map(|m| (m.name.as_str(), m.wanted.as_str(), m.found.as_str()))
+            .collect();
         kwargs.set_item("mismatched", pairs)?;
     }
     let instance = class.call((message,), Some(&kwargs))?;
@@ -54,7 +69,12 @@ fn build(py: Python<'_>, err: &Error) -> Result<PyErr, PyErr> {
 }
 
 /// A `DeprecationWarning` naming the consumer; an error if warnings are errors.
-pub fn warn_deprecated(py: Python<'_>, api: &PublishedApi, function: &str, requester: &str) -> PyResult<()> {
+pub fn warn_deprecated(
+    py: Python<'_>,
+    api: &PublishedApi,
+    function: &str,
+    requester: &str,
+) -> PyResult<()> {
     let message = format!(
         "'{requester}' uses '{function}' of API '{}' {} (from '{}'), which is deprecated and may be removed in the next \
          major version; move '{requester}' off it",

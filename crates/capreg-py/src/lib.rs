@@ -54,10 +54,15 @@ pub(crate) unsafe fn check_interpreter(call: &'static str) -> Result<(), capreg:
 fn _capreg(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // SAFETY: module init runs with the GIL held.
     let here = unsafe { current_interpreter() };
-    if let Err(first) = MAIN_INTERPRETER.compare_exchange(-1, here, Ordering::AcqRel, Ordering::Acquire) {
+    if let Err(first) =
+        MAIN_INTERPRETER.compare_exchange(-1, here, Ordering::AcqRel, Ordering::Acquire)
+    {
         if first != here {
             return Err(pyo3::exceptions::PyImportError::new_err(
-                capreg::Error::Subinterpreter { call: "import capreg" }.to_string(),
+                capreg::Error::Subinterpreter {
+                    call: "import capreg",
+                }
+                .to_string(),
             ));
         }
     }

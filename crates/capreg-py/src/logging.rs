@@ -40,7 +40,11 @@ pub fn install() {
         .and_then(|v| v.trim().parse::<LevelFilter>().ok())
         .unwrap_or(LevelFilter::OFF);
     let subscriber = tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(stderr_level))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(stderr_level),
+        )
         .with(PythonLogging.with_filter(LevelFilter::DEBUG));
     // Only the first install wins; a second import in the same process keeps the first.
     let _ = tracing::subscriber::set_global_default(subscriber);
@@ -95,7 +99,10 @@ fn forward(py: Python<'_>, level: Level, text: &str) -> PyResult<()> {
             .and_then(|h| h.call0())
             .and_then(|h| logger.call_method1("addHandler", (h,)));
     });
-    if logger.call_method1("isEnabledFor", (py_level,))?.is_truthy()? {
+    if logger
+        .call_method1("isEnabledFor", (py_level,))?
+        .is_truthy()?
+    {
         logger.call_method1("log", (py_level, text))?;
     }
     Ok(())

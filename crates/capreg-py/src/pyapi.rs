@@ -33,7 +33,10 @@ pub struct Function {
 impl Function {
     fn __repr__(&self) -> String {
         let deprecated = if self.deprecated { ", deprecated" } else { "" };
-        format!("<capreg.Function {}: {} (since {}{deprecated})>", self.name, self.signature, self.since)
+        format!(
+            "<capreg.Function {}: {} (since {}{deprecated})>",
+            self.name, self.signature, self.since
+        )
     }
 }
 
@@ -91,13 +94,24 @@ impl Api {
     /// The address of function `name`, checked against `signature` (for ctypes or cffi).
     fn address(&self, py: Python<'_>, name: &str, signature: &str) -> PyResult<usize> {
         entry(py, "address", || {
-            let item = [ImportItem { name, signature, optional: false }];
-            let resolution = REGISTRY.resolve(self.api, &self.requester, &item, None).map_err(|e| errors::to_pyerr(py, &e))?;
+            let item = [ImportItem {
+                name,
+                signature,
+                optional: false,
+            }];
+            let resolution = REGISTRY
+                .resolve(self.api, &self.requester, &item, None)
+                .map_err(|e| errors::to_pyerr(py, &e))?;
             if !resolution.deprecated.is_empty() {
                 errors::warn_deprecated(py, self.api, name, &self.requester)?;
             }
             let pointer = resolution.pointers[0].ok_or_else(|| {
-                errors::to_pyerr(py, &Error::Internal { problem: format!("'{name}' resolved to NULL") })
+                errors::to_pyerr(
+                    py,
+                    &Error::Internal {
+                        problem: format!("'{name}' resolved to NULL"),
+                    },
+                )
             })?;
             Ok(pointer as usize)
         })
@@ -129,7 +143,12 @@ impl Api {
     }
 
     fn __repr__(&self) -> String {
-        format!("<capreg.Api {} {} from '{}'>", self.api.name(), self.api.version(), self.api.provider())
+        format!(
+            "<capreg.Api {} {} from '{}'>",
+            self.api.name(),
+            self.api.version(),
+            self.api.provider()
+        )
     }
 }
 
@@ -138,9 +157,14 @@ impl Api {
 fn request(py: Python<'_>, api: &str, requirement: &str, requester: &str) -> PyResult<Api> {
     entry(py, "request", || {
         let found = REGISTRY
-            .request(api, requirement, requester, &mut |name| discovery::discover(py, name))
+            .request(api, requirement, requester, &mut |name| {
+                discovery::discover(py, name)
+            })
             .map_err(|e| errors::to_pyerr(py, &e))?;
-        Ok(Api { api: found, requester: requester.to_owned() })
+        Ok(Api {
+            api: found,
+            requester: requester.to_owned(),
+        })
     })
 }
 
@@ -150,13 +174,18 @@ fn describe(py: Python<'_>, api: &str) -> PyResult<Vec<Api>> {
     entry(py, "describe", || {
         if REGISTRY.versions(api).is_empty() {
             REGISTRY
-                .request(api, "*", "capreg.describe", &mut |name| discovery::discover(py, name))
+                .request(api, "*", "capreg.describe", &mut |name| {
+                    discovery::discover(py, name)
+                })
                 .map_err(|e| errors::to_pyerr(py, &e))?;
         }
         Ok(REGISTRY
             .versions(api)
             .into_iter()
-            .map(|a| Api { api: a, requester: "capreg.describe".to_owned() })
+            .map(|a| Api {
+                api: a,
+                requester: "capreg.describe".to_owned(),
+            })
             .collect())
     })
 }
@@ -167,8 +196,19 @@ fn describe(py: Python<'_>, api: &str) -> PyResult<Vec<Api>> {
 #[pyo3(signature = (discover = true))]
 fn apis(py: Python<'_>, discover: bool) -> PyResult<(Vec<Api>, Vec<(String, String)>)> {
     entry(py, "apis", || {
-        let failures = if discover { discovery::discover_all(py)? } else { Vec::new() };
-        let all = REGISTRY.apis().into_iter().map(|a| Api { api: a, requester: "capreg.apis".to_owned() }).collect();
+        let failures = if discover {
+            discovery::discover_all(py)?
+        } else {
+            Vec::new()
+        };
+        let all = REGISTRY
+            .apis()
+            .into_iter()
+            .map(|a| Api {
+                api: a,
+                requester: "capreg.apis".to_owned(),
+            })
+            .collect();
         Ok((all, failures))
     })
 }
@@ -186,7 +226,14 @@ fn journal(py: Python<'_>, since: u64) -> PyResult<Vec<Bound<'_, PyDict>>> {
             d.set_item("kind", e.kind)?;
             d.set_item("requester", e.requester)?;
             d.set_item("api", e.api)?;
-            d.set_item(if e.kind == "request" { "requirement" } else { "version" }, e.detail)?;
+            d.set_item(
+                if e.kind == "request" {
+                    "requirement"
+                } else {
+                    "version"
+                },
+                e.detail,
+            )?;
             d.set_item("outcome", e.outcome)?;
             d.set_item("error", e.error)?;
             Ok(d)

@@ -33,11 +33,17 @@ pub fn capsule(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     let table = &TABLE as *const abi::capreg_registry as *mut c_void;
     // SAFETY: the pointer is to a static that lives forever; the name is a static C string.
     unsafe {
-        Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyCapsule_New(table, abi::CAPREG_CAPSULE_NAME.as_ptr(), None))
+        Bound::from_owned_ptr_or_err(
+            py,
+            pyo3::ffi::PyCapsule_New(table, abi::CAPREG_CAPSULE_NAME.as_ptr(), None),
+        )
     }
 }
 
-unsafe extern "C" fn publish(decl: *const abi::capreg_api_decl, err: *mut abi::capreg_error) -> c_int {
+unsafe extern "C" fn publish(
+    decl: *const abi::capreg_api_decl,
+    err: *mut abi::capreg_error,
+) -> c_int {
     // SAFETY: `err` and `decl` are as the ABI documents; `read_declaration` checks them.
     unsafe {
         guard(err, || {
@@ -58,12 +64,28 @@ unsafe extern "C" fn request(
     unsafe {
         guard(err, || {
             let requester = c_str(requester, "request", "requester")?;
-            let api = c_str(api, "request", &format!("API name requested by '{requester}'"))?;
-            let requirement = c_str(requirement, "request", &format!("version requirement of '{requester}' for '{api}'"))?;
+            let api = c_str(
+                api,
+                "request",
+                &format!("API name requested by '{requester}'"),
+            )?;
+            let requirement = c_str(
+                requirement,
+                "request",
+                &format!("version requirement of '{requester}' for '{api}'"),
+            )?;
             if out.is_null() {
-                return Err(Error::BadArgument { call: "request", problem: format!("'{requester}' passed a NULL output pointer") });
+                return Err(Error::BadArgument {
+                    call: "request",
+                    problem: format!("'{requester}' passed a NULL output pointer"),
+                });
             }
-            let found = REGISTRY.request(api, requirement, requester, &mut discovery::discover_from_any_thread)?;
+            let found = REGISTRY.request(
+                api,
+                requirement,
+                requester,
+                &mut discovery::discover_from_any_thread,
+            )?;
             *out = found.handle();
             Ok(())
         })
@@ -86,22 +108,36 @@ unsafe extern "C" fn resolve(
             let api = REGISTRY.api_from_handle(api, "resolve")?;
             let items = read_items(items, n_items, requester)?;
             if out.is_null() && n_items > 0 {
-                return Err(Error::BadArgument { call: "resolve", problem: format!("'{requester}' passed a NULL output array") });
+                return Err(Error::BadArgument {
+                    call: "resolve",
+                    problem: format!("'{requester}' passed a NULL output array"),
+                });
             }
             let resolution = REGISTRY.resolve(api, requester, &items, None)?;
-            std::ptr::copy_nonoverlapping(resolution.pointers.as_ptr(), out, resolution.pointers.len());
+            std::ptr::copy_nonoverlapping(
+                resolution.pointers.as_ptr(),
+                out,
+                resolution.pointers.len(),
+            );
             Ok(())
         })
     }
 }
 
-unsafe extern "C" fn describe(api: *const abi::capreg_api, out: *mut abi::capreg_api_info, err: *mut abi::capreg_error) -> c_int {
+unsafe extern "C" fn describe(
+    api: *const abi::capreg_api,
+    out: *mut abi::capreg_api_info,
+    err: *mut abi::capreg_error,
+) -> c_int {
     // SAFETY: the handle is checked; `out` is checked for NULL and writable per the ABI.
     unsafe {
         guard(err, || {
             let api = REGISTRY.api_from_handle(api, "describe")?;
             if out.is_null() {
-                return Err(Error::BadArgument { call: "describe", problem: "the output pointer is NULL".into() });
+                return Err(Error::BadArgument {
+                    call: "describe",
+                    problem: "the output pointer is NULL".into(),
+                });
             }
             *out = api.info();
             Ok(())
@@ -120,12 +156,23 @@ unsafe extern "C" fn describe_function(
         guard(err, || {
             let api = REGISTRY.api_from_handle(api, "describe_function")?;
             if out.is_null() {
-                return Err(Error::BadArgument { call: "describe_function", problem: "the output pointer is NULL".into() });
+                return Err(Error::BadArgument {
+                    call: "describe_function",
+                    problem: "the output pointer is NULL".into(),
+                });
             }
-            let function = api.functions().get(index).ok_or_else(|| Error::BadArgument {
-                call: "describe_function",
-                problem: format!("index {index} is out of range: {} {} has {} functions", api.name(), api.version(), api.functions().len()),
-            })?;
+            let function = api
+                .functions()
+                .get(index)
+                .ok_or_else(|| Error::BadArgument {
+                    call: "describe_function",
+                    problem: format!(
+                        "index {index} is out of range: {} {} has {} functions",
+                        api.name(),
+                        api.version(),
+                        api.functions().len()
+                    ),
+                })?;
             *out = function.info();
             Ok(())
         })
@@ -156,7 +203,13 @@ unsafe fn python_entry(call: &'static str, body: impl FnOnce(Python<'_>) -> PyRe
         Ok(false) => -1,
         Err(_) => {
             Python::attach(|py| {
-                errors::to_pyerr(py, &Error::Internal { problem: format!("caught a panic in {call}") }).restore(py)
+                errors::to_pyerr(
+                    py,
+                    &Error::Internal {
+                        problem: format!("caught a panic in {call}"),
+                    },
+                )
+                .restore(py)
             });
             -1
         }
@@ -177,21 +230,41 @@ unsafe extern "C" fn import_py(
         python_entry("import", |py| {
             let fail = |e: Error| errors::to_pyerr(py, &e);
             let requester = c_str(requester, "import", "requester").map_err(fail)?;
-            let api = c_str(api, "import", &format!("API name requested by '{requester}'")).map_err(fail)?;
-            let requirement =
-                c_str(requirement, "import", &format!("version requirement of '{requester}' for '{api}'")).map_err(fail)?;
+            let api = c_str(
+                api,
+                "import",
+                &format!("API name requested by '{requester}'"),
+            )
+            .map_err(fail)?;
+            let requirement = c_str(
+                requirement,
+                "import",
+                &format!("version requirement of '{requester}' for '{api}'"),
+            )
+            .map_err(fail)?;
             let items = read_items(items, n_items, requester).map_err(fail)?;
             if out.is_null() && n_items > 0 {
-                return Err(fail(Error::BadArgument { call: "import", problem: format!("'{requester}' passed a NULL output array") }));
+                return Err(fail(Error::BadArgument {
+                    call: "import",
+                    problem: format!("'{requester}' passed a NULL output array"),
+                }));
             }
             let found = REGISTRY
-                .request(api, requirement, requester, &mut |name| discovery::discover(py, name))
+                .request(api, requirement, requester, &mut |name| {
+                    discovery::discover(py, name)
+                })
                 .map_err(fail)?;
-            let resolution = REGISTRY.resolve(found, requester, &items, Some(requirement)).map_err(fail)?;
+            let resolution = REGISTRY
+                .resolve(found, requester, &items, Some(requirement))
+                .map_err(fail)?;
             for name in &resolution.deprecated {
                 errors::warn_deprecated(py, found, name, requester)?;
             }
-            std::ptr::copy_nonoverlapping(resolution.pointers.as_ptr(), out, resolution.pointers.len());
+            std::ptr::copy_nonoverlapping(
+                resolution.pointers.as_ptr(),
+                out,
+                resolution.pointers.len(),
+            );
             if !out_api.is_null() {
                 *out_api = found.handle();
             }
@@ -205,7 +278,10 @@ unsafe extern "C" fn publish_py(decl: *const abi::capreg_api_decl) -> c_int {
     unsafe {
         python_entry("publish", |py| {
             let decl = read_declaration(decl).map_err(|e| errors::to_pyerr(py, &e))?;
-            REGISTRY.publish(decl).map(|_| ()).map_err(|e| errors::to_pyerr(py, &e))
+            REGISTRY
+                .publish(decl)
+                .map(|_| ())
+                .map_err(|e| errors::to_pyerr(py, &e))
         })
     }
 }

@@ -63,7 +63,13 @@ impl ApiDeclaration {
         provider: &'static str,
         functions: &'static [FunctionSpec],
     ) -> ApiDeclaration {
-        ApiDeclaration { name, version, provider, functions, c: OnceLock::new() }
+        ApiDeclaration {
+            name,
+            version,
+            provider,
+            functions,
+            c: OnceLock::new(),
+        }
     }
 
     /// The owned Rust form, with signatures derived from the types.
@@ -117,7 +123,11 @@ impl ApiDeclaration {
             functions: functions.as_ptr(),
             n_functions: functions.len(),
         };
-        CDeclaration { _strings: strings, _functions: functions, decl }
+        CDeclaration {
+            _strings: strings,
+            _functions: functions,
+            decl,
+        }
     }
 }
 
@@ -135,7 +145,10 @@ unsafe impl Sync for ExportedArray {}
 
 impl ExportedDeclarations {
     pub const fn new(declarations: &'static [&'static ApiDeclaration]) -> ExportedDeclarations {
-        ExportedDeclarations { declarations, array: OnceLock::new() }
+        ExportedDeclarations {
+            declarations,
+            array: OnceLock::new(),
+        }
     }
 
     /// The body of the exported `capreg_library_declarations`.

@@ -57,9 +57,19 @@ pub enum Error {
     /// A NULL pointer, empty or non-UTF-8 string, malformed version, requirement or signature.
     BadArgument { call: &'static str, problem: String },
     /// Nothing publishes `api`, even after discovery.
-    NotFound { api: String, requirement: String, requester: String, discovery: String },
+    NotFound {
+        api: String,
+        requirement: String,
+        requester: String,
+        discovery: String,
+    },
     /// `api` is published, but no version satisfies `requirement`.
-    VersionMismatch { api: String, requirement: String, requester: String, found: Vec<Found> },
+    VersionMismatch {
+        api: String,
+        requirement: String,
+        requester: String,
+        found: Vec<Found>,
+    },
     /// Some functions are missing or have other signatures; every one is listed.
     Unresolved {
         found: Found,
@@ -69,7 +79,12 @@ pub enum Error {
         mismatched: Vec<Mismatch>,
     },
     /// `provider` tried to publish `api` `version`, whose major `owner` already publishes.
-    Conflict { api: String, version: String, provider: String, owner: Found },
+    Conflict {
+        api: String,
+        version: String,
+        provider: String,
+        owner: Found,
+    },
     /// A table or declaration with a wrong magic, major or size.
     AbiMismatch { problem: String },
     /// Called from a legacy subinterpreter.
@@ -95,7 +110,9 @@ impl Error {
             Error::BadArgument { .. } => abi::CAPREG_ERR_BAD_ARGUMENT,
             Error::NotFound { .. } => abi::CAPREG_ERR_NOT_FOUND,
             Error::VersionMismatch { .. } => abi::CAPREG_ERR_VERSION_MISMATCH,
-            Error::Unresolved { missing, .. } if !missing.is_empty() => abi::CAPREG_ERR_MISSING_FUNCTION,
+            Error::Unresolved { missing, .. } if !missing.is_empty() => {
+                abi::CAPREG_ERR_MISSING_FUNCTION
+            }
             Error::Unresolved { .. } => abi::CAPREG_ERR_SIGNATURE_MISMATCH,
             Error::Conflict { .. } => abi::CAPREG_ERR_CONFLICT,
             Error::AbiMismatch { .. } => abi::CAPREG_ERR_ABI_MISMATCH,
@@ -106,7 +123,10 @@ impl Error {
     }
 
     pub(crate) fn bad(call: &'static str, problem: impl Into<String>) -> Error {
-        Error::BadArgument { call, problem: problem.into() }
+        Error::BadArgument {
+            call,
+            problem: problem.into(),
+        }
     }
 
     /// The API the error is about, if any.
@@ -156,7 +176,9 @@ impl Error {
     /// The provider module the error is about, if any.
     pub fn provider(&self) -> Option<&str> {
         match self {
-            Error::Conflict { provider, .. } | Error::ProviderLoad { provider, .. } => Some(provider),
+            Error::Conflict { provider, .. } | Error::ProviderLoad { provider, .. } => {
+                Some(provider)
+            }
             _ => self.found().map(|f| f.provider.as_str()),
         }
     }
@@ -164,7 +186,11 @@ impl Error {
     /// Every function the error is about.
     pub fn functions(&self) -> Vec<&str> {
         match self {
-            Error::Unresolved { missing, mismatched, .. } => missing
+            Error::Unresolved {
+                missing,
+                mismatched,
+                ..
+            } => missing
                 .iter()
                 .map(|m| m.name.as_str())
                 .chain(mismatched.iter().map(|m| m.name.as_str()))
@@ -226,14 +252,26 @@ pub fn pip_specifier(requirement: &str) -> String {
 }
 
 fn is_newer_than_all(found: &str, requirement: &str) -> bool {
-    let (Ok(v), Ok(req)) = (semver::Version::parse(found), semver::VersionReq::parse(requirement)) else {
+    let (Ok(v), Ok(req)) = (
+        semver::Version::parse(found),
+        semver::VersionReq::parse(requirement),
+    ) else {
         return false;
     };
     // Newer than the requirement allows: every lower bound is met, some upper bound is not.
     req.comparators.iter().any(|c| {
-        matches!(c.op, semver::Op::Caret | semver::Op::Tilde | semver::Op::Exact | semver::Op::Less | semver::Op::LessEq)
-            && v.major >= c.major
-            && !semver::VersionReq { comparators: vec![c.clone()] }.matches(&v)
+        matches!(
+            c.op,
+            semver::Op::Caret
+                | semver::Op::Tilde
+                | semver::Op::Exact
+                | semver::Op::Less
+                | semver::Op::LessEq
+        ) && v.major >= c.major
+            && !semver::VersionReq {
+                comparators: vec![c.clone()],
+            }
+            .matches(&v)
             && (v.major > c.major || v.minor > c.minor.unwrap_or(0))
     })
 }
@@ -318,6 +356,12 @@ impl fmt::Display for Error {
                 }
                 write!(f, "  Fix: {}", fixes.join("; or "))
             }
+            Error::Conflict { api, version, provider, owner } if *provider == owner.provider => write!(
+                f,
+                "capreg: '{provider}' cannot publish API '{api}' {version}: it already published a different \
+                 declaration of {api} {version} ({owner}); a published version never changes.\n\
+                 \x20 Fix: give the changed declaration a new version number, and rebuild '{provider}'."
+            ),
             Error::Conflict { api, version, provider, owner } => write!(
                 f,
                 "capreg: '{provider}' cannot publish API '{api}' {version}: {owner} already publishes '{api}' major \
@@ -455,7 +499,15 @@ mod tests {
             found: vec![found("1.4.0")],
         };
         let msg = err.to_string();
-        for needle in ["'consumer'", "'mathkit'", "\"^2\"", "1.4.0", "mathkit._native", "/site/mathkit/_native.so", "pip install -U \"mathkit>=2,<3\""] {
+        for needle in [
+            "'consumer'",
+            "'mathkit'",
+            "\"^2\"",
+            "1.4.0",
+            "mathkit._native",
+            "/site/mathkit/_native.so",
+            "pip install -U \"mathkit>=2,<3\"",
+        ] {
             assert!(msg.contains(needle), "{needle} not in {msg}");
         }
         let older = Error::VersionMismatch {
@@ -464,7 +516,10 @@ mod tests {
             requester: "consumer".into(),
             found: vec![found("3.0.0")],
         };
-        assert!(older.to_string().contains("built for an older 'mathkit'"), "{older}");
+        assert!(
+            older.to_string().contains("built for an older 'mathkit'"),
+            "{older}"
+        );
     }
 
     #[test]
@@ -474,15 +529,34 @@ mod tests {
             requirement: Some("^1".into()),
             requester: "consumer".into(),
             missing: vec![
-                Missing { name: "a".into(), introduced_in: Some("1.3.0".into()) },
-                Missing { name: "b".into(), introduced_in: None },
+                Missing {
+                    name: "a".into(),
+                    introduced_in: Some("1.3.0".into()),
+                },
+                Missing {
+                    name: "b".into(),
+                    introduced_in: None,
+                },
             ],
-            mismatched: vec![Mismatch { name: "c".into(), wanted: "fn(i32) -> i32".into(), found: "fn(isize) -> i32".into() }],
+            mismatched: vec![Mismatch {
+                name: "c".into(),
+                wanted: "fn(i32) -> i32".into(),
+                found: "fn(isize) -> i32".into(),
+            }],
         };
         assert_eq!(err.code(), abi::CAPREG_ERR_MISSING_FUNCTION);
         assert_eq!(err.functions(), ["a", "b", "c"]);
         let msg = err.to_string();
-        for needle in ["'a'", "added in mathkit 1.3.0", "'b'", "'c'", "fn(i32) -> i32", "fn(isize) -> i32", "pip install -U \"mathkit>=1.3.0\"", "3 functions"] {
+        for needle in [
+            "'a'",
+            "added in mathkit 1.3.0",
+            "'b'",
+            "'c'",
+            "fn(i32) -> i32",
+            "fn(isize) -> i32",
+            "pip install -U \"mathkit>=1.3.0\"",
+            "3 functions",
+        ] {
             assert!(msg.contains(needle), "{needle} not in {msg}");
         }
     }

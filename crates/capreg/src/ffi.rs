@@ -13,14 +13,19 @@ use crate::registry::{Declaration, FunctionDecl, ImportItem};
 ///
 /// # Safety
 /// `err` must be NULL or point to a writable `capreg_error`.
-pub unsafe fn guard(err: *mut abi::capreg_error, body: impl FnOnce() -> Result<(), Error>) -> c_int {
+pub unsafe fn guard(
+    err: *mut abi::capreg_error,
+    body: impl FnOnce() -> Result<(), Error>,
+) -> c_int {
     let outcome = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "a panic".to_owned());
-        Err(Error::Internal { problem: format!("caught a panic: {what}") })
+        Err(Error::Internal {
+            problem: format!("caught a panic: {what}"),
+        })
     });
     match outcome {
         Ok(()) => {
@@ -40,14 +45,21 @@ pub unsafe fn guard(err: *mut abi::capreg_error, body: impl FnOnce() -> Result<(
 ///
 /// # Safety
 /// `ptr` must be NULL or a NUL-terminated string that outlives `'a`.
-pub unsafe fn c_str<'a>(ptr: *const c_char, call: &'static str, what: &str) -> Result<&'a str, Error> {
+pub unsafe fn c_str<'a>(
+    ptr: *const c_char,
+    call: &'static str,
+    what: &str,
+) -> Result<&'a str, Error> {
     if ptr.is_null() {
         return Err(Error::bad(call, format!("the {what} is NULL")));
     }
     // SAFETY: non-NULL and NUL-terminated by the caller's contract.
     let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
     std::str::from_utf8(bytes).map_err(|_| {
-        Error::bad(call, format!("the {what} \"{}\" is not valid UTF-8", bytes.escape_ascii()))
+        Error::bad(
+            call,
+            format!("the {what} \"{}\" is not valid UTF-8", bytes.escape_ascii()),
+        )
     })
 }
 
@@ -82,10 +94,19 @@ pub unsafe fn read_declaration(decl: *const abi::capreg_api_decl) -> Result<Decl
     // SAFETY: as above.
     let provider = unsafe { c_str(d.provider, CALL, &format!("provider of API '{name}'")) }?;
     if d.n_functions > 0 && d.functions.is_null() {
-        return Err(Error::bad(CALL, format!("API '{name}' {version} has {} functions but a NULL function array", d.n_functions)));
+        return Err(Error::bad(
+            CALL,
+            format!(
+                "API '{name}' {version} has {} functions but a NULL function array",
+                d.n_functions
+            ),
+        ));
     }
     if d.n_functions > 1 << 20 {
-        return Err(Error::bad(CALL, format!("API '{name}' {version} claims {} functions", d.n_functions)));
+        return Err(Error::bad(
+            CALL,
+            format!("API '{name}' {version} claims {} functions", d.n_functions),
+        ));
     }
     let raw: &[abi::capreg_function] = if d.n_functions == 0 {
         &[]
@@ -99,11 +120,26 @@ pub unsafe fn read_declaration(decl: *const abi::capreg_api_decl) -> Result<Decl
         // SAFETY: the caller promises the strings are readable.
         let fname = unsafe { c_str(f.name, CALL, &at("name")) }?;
         // SAFETY: as above.
-        let signature = unsafe { c_str(f.signature, CALL, &format!("signature of function '{fname}' of API '{name}' {version}")) }?;
+        let signature = unsafe {
+            c_str(
+                f.signature,
+                CALL,
+                &format!("signature of function '{fname}' of API '{name}' {version}"),
+            )
+        }?;
         // SAFETY: as above.
-        let since = unsafe { c_str(f.since, CALL, &format!("'since' of function '{fname}' of API '{name}' {version}")) }?;
+        let since = unsafe {
+            c_str(
+                f.since,
+                CALL,
+                &format!("'since' of function '{fname}' of API '{name}' {version}"),
+            )
+        }?;
         let address = f.address.ok_or_else(|| {
-            Error::bad(CALL, format!("function '{fname}' of API '{name}' {version} has a NULL address"))
+            Error::bad(
+                CALL,
+                format!("function '{fname}' of API '{name}' {version} has a NULL address"),
+            )
         })?;
         functions.push(FunctionDecl {
             name: fname.to_owned(),
@@ -113,20 +149,32 @@ pub unsafe fn read_declaration(decl: *const abi::capreg_api_decl) -> Result<Decl
             flags: f.flags,
         });
     }
-    Ok(Declaration { name: name.to_owned(), version: version.to_owned(), provider: provider.to_owned(), functions })
+    Ok(Declaration {
+        name: name.to_owned(),
+        version: version.to_owned(),
+        provider: provider.to_owned(),
+        functions,
+    })
 }
 
 /// Borrows a consumer's C import table.
 ///
 /// # Safety
 /// `items` must be NULL or point to `n` readable items whose strings outlive `'a`.
-pub unsafe fn read_items<'a>(items: *const abi::capreg_import_item, n: usize, requester: &str) -> Result<Vec<ImportItem<'a>>, Error> {
+pub unsafe fn read_items<'a>(
+    items: *const abi::capreg_import_item,
+    n: usize,
+    requester: &str,
+) -> Result<Vec<ImportItem<'a>>, Error> {
     const CALL: &str = "resolve";
     if n == 0 {
         return Ok(Vec::new());
     }
     if items.is_null() {
-        return Err(Error::bad(CALL, format!("'{requester}' passed {n} import items but a NULL item array")));
+        return Err(Error::bad(
+            CALL,
+            format!("'{requester}' passed {n} import items but a NULL item array"),
+        ));
     }
     // SAFETY: non-NULL and `n` long by the caller's contract.
     let raw = unsafe { std::slice::from_raw_parts(items, n) };
@@ -134,13 +182,35 @@ pub unsafe fn read_items<'a>(items: *const abi::capreg_import_item, n: usize, re
         .enumerate()
         .map(|(i, item)| {
             // SAFETY: the caller promises the strings are readable.
-            let name = unsafe { c_str(item.name, CALL, &format!("name of import item {i} of '{requester}'")) }?;
+            let name = unsafe {
+                c_str(
+                    item.name,
+                    CALL,
+                    &format!("name of import item {i} of '{requester}'"),
+                )
+            }?;
             // SAFETY: as above.
-            let signature = unsafe { c_str(item.signature, CALL, &format!("signature of import item '{name}' of '{requester}'")) }?;
+            let signature = unsafe {
+                c_str(
+                    item.signature,
+                    CALL,
+                    &format!("signature of import item '{name}' of '{requester}'"),
+                )
+            }?;
             if item.flags & !abi::CAPREG_OPTIONAL != 0 {
-                return Err(Error::bad(CALL, format!("import item '{name}' of '{requester}' has unknown flags {:#x}", item.flags)));
+                return Err(Error::bad(
+                    CALL,
+                    format!(
+                        "import item '{name}' of '{requester}' has unknown flags {:#x}",
+                        item.flags
+                    ),
+                ));
             }
-            Ok(ImportItem { name, signature, optional: item.flags & abi::CAPREG_OPTIONAL != 0 })
+            Ok(ImportItem {
+                name,
+                signature,
+                optional: item.flags & abi::CAPREG_OPTIONAL != 0,
+            })
         })
         .collect()
 }

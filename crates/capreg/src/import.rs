@@ -52,7 +52,10 @@ impl ImportSpec {
         requester: &'static str,
         items: &[(&'static str, bool, fn() -> Signature)],
     ) -> ImportSpec {
-        let items: Vec<_> = items.iter().map(|(n, opt, sig)| (*n, sig().to_string(), *opt)).collect();
+        let items: Vec<_> = items
+            .iter()
+            .map(|(n, opt, sig)| (*n, sig().to_string(), *opt))
+            .collect();
         // Literals and identifiers: a NUL would be a bug here; it is refused later as bad input.
         let c = |s: &str| CString::new(s).unwrap_or_default();
         let names: Vec<CString> = items.iter().map(|(n, _, _)| c(n)).collect();
@@ -86,13 +89,25 @@ impl ImportSpec {
     pub fn import_items(&self) -> Vec<ImportItem<'_>> {
         self.items
             .iter()
-            .map(|(name, signature, optional)| ImportItem { name, signature, optional: *optional })
+            .map(|(name, signature, optional)| ImportItem {
+                name,
+                signature,
+                optional: *optional,
+            })
             .collect()
     }
 
     /// `(api, requirement, requester, items, n_items)` as the C table takes them; valid as long
     /// as `self`.
-    pub fn c_args(&self) -> (*const std::ffi::c_char, *const std::ffi::c_char, *const std::ffi::c_char, *const abi::capreg_import_item, usize) {
+    pub fn c_args(
+        &self,
+    ) -> (
+        *const std::ffi::c_char,
+        *const std::ffi::c_char,
+        *const std::ffi::c_char,
+        *const abi::capreg_import_item,
+        usize,
+    ) {
         (
             self.c.api.as_ptr(),
             self.c.requirement.as_ptr(),
@@ -186,8 +201,12 @@ macro_rules! __capreg_field {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __capreg_optional {
-    () => { false };
-    (optional) => { true };
+    () => {
+        false
+    };
+    (optional) => {
+        true
+    };
 }
 
 #[doc(hidden)]
@@ -198,7 +217,9 @@ macro_rules! __capreg_restore {
     };
     ($pointer:expr, $fty:ty, optional) => {
         match $pointer {
-            ::core::option::Option::Some(f) => ::core::option::Option::Some(<$fty as $crate::signature::ExternFn>::restore(f)),
+            ::core::option::Option::Some(f) => {
+                ::core::option::Option::Some(<$fty as $crate::signature::ExternFn>::restore(f))
+            }
             ::core::option::Option::None => ::core::option::Option::None,
         }
     };

@@ -43,7 +43,15 @@ struct State {
 impl Journal {
     /// Records a success (`ok`) or failure; `describe` (the outcome or the error message) is
     /// called only when the entry changes.
-    pub fn record(&self, kind: &'static str, requester: &str, api: &str, detail: &str, ok: bool, describe: &dyn Fn() -> String) {
+    pub fn record(
+        &self,
+        kind: &'static str,
+        requester: &str,
+        api: &str,
+        detail: &str,
+        ok: bool,
+        describe: &dyn Fn() -> String,
+    ) {
         let mut hasher = DefaultHasher::new();
         (kind, requester, api, detail).hash(&mut hasher);
         let key = hasher.finish();
@@ -62,7 +70,11 @@ impl Journal {
                 }
             }
             MapEntry::Vacant(e) if len < CAPACITY => {
-                let (outcome, error) = if ok { (Some(describe()), None) } else { (None, Some(describe())) };
+                let (outcome, error) = if ok {
+                    (Some(describe()), None)
+                } else {
+                    (None, Some(describe()))
+                };
                 e.insert(JournalEntry {
                     seq,
                     kind,
@@ -85,7 +97,12 @@ impl Journal {
     /// Every entry recorded (or updated) after `since`, oldest first.
     pub fn since(&self, since: u64) -> Vec<JournalEntry> {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let mut entries: Vec<_> = state.entries.values().filter(|e| e.seq > since).cloned().collect();
+        let mut entries: Vec<_> = state
+            .entries
+            .values()
+            .filter(|e| e.seq > since)
+            .cloned()
+            .collect();
         entries.sort_by_key(|e| e.seq);
         entries
     }

@@ -35,7 +35,10 @@ pub use registry::{Declaration, FunctionDecl, ImportItem, PublishedApi, Registry
 pub use signature::{CType, ExternFn, Signature, Type};
 
 #[cfg(feature = "python")]
-opaque_type!(pyo3::ffi::PyObject = "PyObject", pyo3::ffi::PyTypeObject = "PyTypeObject");
+opaque_type!(
+    pyo3::ffi::PyObject = "PyObject",
+    pyo3::ffi::PyTypeObject = "PyTypeObject"
+);
 
 #[cfg(not(feature = "python"))]
 #[doc(hidden)]

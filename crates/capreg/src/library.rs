@@ -27,10 +27,15 @@ pub fn local_registry() -> &'static Registry {
 /// # Safety
 /// Loading runs the library's initialisers: `path` must be a capreg provider library.
 pub unsafe fn open_declarations(path: &Path) -> Result<Vec<Declaration>, String> {
-    static LOADED: OnceLock<Mutex<HashMap<PathBuf, &'static libloading::Library>>> = OnceLock::new();
-    let canonical = std::fs::canonicalize(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    static LOADED: OnceLock<Mutex<HashMap<PathBuf, &'static libloading::Library>>> =
+        OnceLock::new();
+    let canonical =
+        std::fs::canonicalize(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     let library = {
-        let mut loaded = LOADED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+        let mut loaded = LOADED
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         match loaded.get(&canonical) {
             Some(lib) => *lib,
             None => {
@@ -46,9 +51,15 @@ pub unsafe fn open_declarations(path: &Path) -> Result<Vec<Declaration>, String>
         }
     };
     // SAFETY: the symbol's type is fixed by capreg's ABI; the library is never unloaded.
-    let entry = unsafe { library.get::<abi::capreg_library_fn>(abi::CAPREG_LIBRARY_SYMBOL.as_bytes()) }.map_err(|e| {
-        format!("{} is not a capreg provider library: it has no '{}' symbol ({e})", canonical.display(), abi::CAPREG_LIBRARY_SYMBOL)
-    })?;
+    let entry =
+        unsafe { library.get::<abi::capreg_library_fn>(abi::CAPREG_LIBRARY_SYMBOL.as_bytes()) }
+            .map_err(|e| {
+                format!(
+                    "{} is not a capreg provider library: it has no '{}' symbol ({e})",
+                    canonical.display(),
+                    abi::CAPREG_LIBRARY_SYMBOL
+                )
+            })?;
     let mut decls: *const abi::capreg_api_decl = std::ptr::null();
     let mut n: usize = 0;
     // SAFETY: calling the entry point with two writable out-parameters, per the ABI.
@@ -61,7 +72,10 @@ pub unsafe fn open_declarations(path: &Path) -> Result<Vec<Declaration>, String>
         ));
     }
     if n > 0 && decls.is_null() {
-        return Err(format!("{} returned {n} declarations at NULL", canonical.display()));
+        return Err(format!(
+            "{} returned {n} declarations at NULL",
+            canonical.display()
+        ));
     }
     (0..n)
         .map(|i| {
@@ -75,7 +89,10 @@ pub unsafe fn open_declarations(path: &Path) -> Result<Vec<Declaration>, String>
 ///
 /// # Safety
 /// As [`open_declarations`].
-pub unsafe fn import_from_library(path: &Path, spec: &ImportSpec) -> Result<Vec<abi::capreg_fn>, Error> {
+pub unsafe fn import_from_library(
+    path: &Path,
+    spec: &ImportSpec,
+) -> Result<Vec<abi::capreg_fn>, Error> {
     let registry = local_registry();
     let load_error = |cause: String| Error::ProviderLoad {
         api: spec.api.to_owned(),
@@ -90,8 +107,18 @@ pub unsafe fn import_from_library(path: &Path, spec: &ImportSpec) -> Result<Vec<
     for decl in declarations {
         registry.publish(decl)?;
     }
-    let searched = format!("this program has no Python; only the library {} was searched", path.display());
-    let api = registry.request(spec.api, spec.requirement, spec.requester, &mut |_| Ok(searched.clone()))?;
-    let resolution = registry.resolve(api, spec.requester, &spec.import_items(), Some(spec.requirement))?;
+    let searched = format!(
+        "this program has no Python; only the library {} was searched",
+        path.display()
+    );
+    let api = registry.request(spec.api, spec.requirement, spec.requester, &mut |_| {
+        Ok(searched.clone())
+    })?;
+    let resolution = registry.resolve(
+        api,
+        spec.requester,
+        &spec.import_items(),
+        Some(spec.requirement),
+    )?;
     Ok(resolution.pointers)
 }

@@ -24,7 +24,9 @@ pub fn check_interpreter(_py: Python<'_>) -> PyResult<()> {
     match FIRST_INTERPRETER.compare_exchange(-1, here, Ordering::AcqRel, Ordering::Acquire) {
         Ok(_) => Ok(()),
         Err(first) if first == here => Ok(()),
-        Err(_) => Err(PyImportError::new_err(crate::Error::Subinterpreter { call: "import" }.to_string())),
+        Err(_) => Err(PyImportError::new_err(
+            crate::Error::Subinterpreter { call: "import" }.to_string(),
+        )),
     }
 }
 
@@ -49,8 +51,9 @@ pub fn registry_table(py: Python<'_>) -> PyResult<&'static abi::capreg_registry>
     let capsule = module.getattr(abi::CAPREG_CAPSULE_ATTR)?;
     // SAFETY: `capsule` is a live object; PyCapsule_GetPointer checks its type and name and
     // sets an exception on mismatch.
-    let table = unsafe { pyo3::ffi::PyCapsule_GetPointer(capsule.as_ptr(), abi::CAPREG_CAPSULE_NAME.as_ptr()) }
-        as *const abi::capreg_registry;
+    let table = unsafe {
+        pyo3::ffi::PyCapsule_GetPointer(capsule.as_ptr(), abi::CAPREG_CAPSULE_NAME.as_ptr())
+    } as *const abi::capreg_registry;
     if table.is_null() {
         return Err(PyImportError::new_err(format!(
             "capreg: '{}.{}' is not a '{}' capsule",
@@ -91,13 +94,17 @@ pub fn check_table(table: &abi::capreg_registry) -> Result<(), String> {
 }
 
 fn missing_slot(name: &str) -> PyErr {
-    PyImportError::new_err(format!("capreg: the installed registry has no '{name}' entry point: pip install -U capreg"))
+    PyImportError::new_err(format!(
+        "capreg: the installed registry has no '{name}' entry point: pip install -U capreg"
+    ))
 }
 
 impl ApiDeclaration {
     /// Publishes this declaration; call it from the provider module's init.
     pub fn publish(&self, py: Python<'_>) -> PyResult<()> {
-        let publish_py = registry_table(py)?.publish_py.ok_or_else(|| missing_slot("publish_py"))?;
+        let publish_py = registry_table(py)?
+            .publish_py
+            .ok_or_else(|| missing_slot("publish_py"))?;
         // SAFETY: `as_c` stays valid for the life of this static declaration; the GIL is held.
         if unsafe { publish_py(self.as_c()) } == 0 {
             Ok(())
@@ -109,12 +116,24 @@ impl ApiDeclaration {
 
 /// Requests and resolves `spec`; the error is the registry's `capreg.ResolutionError`.
 pub fn import_table(py: Python<'_>, spec: &ImportSpec) -> PyResult<Vec<abi::capreg_fn>> {
-    let import_py = registry_table(py)?.import_py.ok_or_else(|| missing_slot("import_py"))?;
+    let import_py = registry_table(py)?
+        .import_py
+        .ok_or_else(|| missing_slot("import_py"))?;
     let (api, requirement, requester, items, n) = spec.c_args();
     let mut out: Vec<abi::capreg_fn> = vec![None; n];
     // SAFETY: every pointer comes from `spec`, which outlives the call; `out` has `n` slots; the
     // GIL is held.
-    let rc = unsafe { import_py(api, requirement, requester, items, n, out.as_mut_ptr(), std::ptr::null_mut()) };
+    let rc = unsafe {
+        import_py(
+            api,
+            requirement,
+            requester,
+            items,
+            n,
+            out.as_mut_ptr(),
+            std::ptr::null_mut(),
+        )
+    };
     if rc == 0 {
         Ok(out)
     } else {
@@ -137,7 +156,9 @@ macro_rules! __capreg_import_py {
             let pointers = $crate::python::import_table(py, Self::__spec())?;
             // SAFETY: the pointers were resolved from `__spec()`.
             let table = unsafe { Self::__from_pointers(&pointers) }.ok_or_else(|| {
-                $crate::pyo3::exceptions::PyImportError::new_err("capreg: internal error: resolve returned too few pointers")
+                $crate::pyo3::exceptions::PyImportError::new_err(
+                    "capreg: internal error: resolve returned too few pointers",
+                )
             })?;
             ::core::result::Result::Ok(CACHE.get_or_init(|| table))
         }

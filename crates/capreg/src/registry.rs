@@ -195,7 +195,9 @@ impl Registry {
                 functions = api.functions().len(),
                 "published"
             ),
-            Ok((api, false)) => tracing::debug!(target: "capreg", api = api.name(), version = %api.version(), provider = api.provider(), "published again (no-op)"),
+            Ok((api, false)) => {
+                tracing::debug!(target: "capreg", api = api.name(), version = %api.version(), provider = api.provider(), "published again (no-op)")
+            }
             Err(e) => tracing::warn!(target: "capreg", error = %e, "publish refused"),
         }
         outcome.map(|(api, _)| api)
@@ -204,7 +206,11 @@ impl Registry {
     /// Inserts under the lock; returns the published version and whether it is new.
     fn insert(&self, candidate: PublishedApi) -> Result<(&'static PublishedApi, bool), Error> {
         let mut state = self.write();
-        let versions = state.apis.get(candidate.name()).map(Vec::as_slice).unwrap_or_default();
+        let versions = state
+            .apis
+            .get(candidate.name())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         for &existing in versions {
             if existing.version.major != candidate.version.major {
                 continue;
@@ -238,12 +244,22 @@ impl Registry {
     }
 
     /// Turns a C handle back into the published version, refusing pointers it never handed out.
-    pub fn api_from_handle(&self, handle: *const abi::capreg_api, call: &'static str) -> Result<&'static PublishedApi, Error> {
+    pub fn api_from_handle(
+        &self,
+        handle: *const abi::capreg_api,
+        call: &'static str,
+    ) -> Result<&'static PublishedApi, Error> {
         if handle.is_null() {
-            return Err(Error::bad(call, "the API handle is NULL; pass what request() returned"));
+            return Err(Error::bad(
+                call,
+                "the API handle is NULL; pass what request() returned",
+            ));
         }
         if !self.read().handles.contains(&(handle as usize)) {
-            return Err(Error::bad(call, format!("{handle:p} is not an API handle this registry returned")));
+            return Err(Error::bad(
+                call,
+                format!("{handle:p} is not an API handle this registry returned"),
+            ));
         }
         // SAFETY: the address is one of ours: a leaked, never freed `PublishedApi`.
         Ok(unsafe { &*handle.cast::<PublishedApi>() })
@@ -281,7 +297,9 @@ impl Registry {
                 version = %found.version(), provider = found.provider(), elapsed_us,
                 "request"
             ),
-            Err(e) => tracing::warn!(target: "capreg", api, requirement, requester, elapsed_us, error = %e, "request failed"),
+            Err(e) => {
+                tracing::warn!(target: "capreg", api, requirement, requester, elapsed_us, error = %e, "request failed")
+            }
         }
         result
     }
@@ -304,7 +322,13 @@ impl Registry {
             let started = Instant::now();
             // Discovery does not know who asked; its load errors get the requester here.
             let what = discover(api).map_err(|e| match e {
-                Error::ProviderLoad { api, provider, distribution, cause, .. } => Error::ProviderLoad {
+                Error::ProviderLoad {
+                    api,
+                    provider,
+                    distribution,
+                    cause,
+                    ..
+                } => Error::ProviderLoad {
                     api,
                     requirement: requirement.to_owned(),
                     requester: requester.to_owned(),
@@ -343,7 +367,13 @@ impl Registry {
 
     fn best_match(&self, api: &str, req: &VersionReq) -> Option<&'static PublishedApi> {
         let state = self.read();
-        state.apis.get(api)?.iter().rev().find(|v| req.matches(&v.version)).copied()
+        state
+            .apis
+            .get(api)?
+            .iter()
+            .rev()
+            .find(|v| req.matches(&v.version))
+            .copied()
     }
 
     /// Resolves a whole import table against `api`: every item or nothing, and on failure every
@@ -365,7 +395,11 @@ impl Registry {
             &api.version_c.to_string_lossy(),
             result.is_ok(),
             &|| match &result {
-                Ok(r) => format!("{} of {} functions resolved", r.pointers.iter().flatten().count(), r.pointers.len()),
+                Ok(r) => format!(
+                    "{} of {} functions resolved",
+                    r.pointers.iter().flatten().count(),
+                    r.pointers.len()
+                ),
                 Err(e) => e.to_string(),
             },
         );
@@ -376,7 +410,9 @@ impl Registry {
                     tracing::warn!(target: "capreg", api = api.name(), version = %api.version(), requester, function = name, "deprecated function resolved");
                 }
             }
-            Err(e) => tracing::warn!(target: "capreg", api = api.name(), requester, elapsed_us, error = %e, "resolve failed"),
+            Err(e) => {
+                tracing::warn!(target: "capreg", api = api.name(), requester, elapsed_us, error = %e, "resolve failed")
+            }
         }
         result
     }
@@ -395,7 +431,10 @@ impl Registry {
         let mut mismatched = Vec::new();
         for (i, item) in items.iter().enumerate() {
             if item.name.is_empty() {
-                return Err(Error::bad("resolve", format!("import item {i} of '{requester}' has an empty name")));
+                return Err(Error::bad(
+                    "resolve",
+                    format!("import item {i} of '{requester}' has an empty name"),
+                ));
             }
             let Some(function) = api.function(item.name) else {
                 if item.optional {
@@ -406,10 +445,14 @@ impl Registry {
                 continue;
             };
             // Fast path: the same text as published, or already canonical (what Rust derives).
-            let same = item.signature == function.raw_signature || item.signature == function.signature();
+            let same =
+                item.signature == function.raw_signature || item.signature == function.signature();
             if !same {
                 let wanted = Signature::parse_cached(item.signature).map_err(|e| {
-                    Error::bad("resolve", format!("import item '{}' of '{requester}': {e}", item.name))
+                    Error::bad(
+                        "resolve",
+                        format!("import item '{}' of '{requester}': {e}", item.name),
+                    )
                 })?;
                 if *wanted != function.signature {
                     mismatched.push(Mismatch {
@@ -426,7 +469,10 @@ impl Registry {
             pointers.push(Some(function.address));
         }
         if missing.is_empty() && mismatched.is_empty() {
-            return Ok(Resolution { pointers, deprecated });
+            return Ok(Resolution {
+                pointers,
+                deprecated,
+            });
         }
         let state = self.read();
         let missing = missing
@@ -458,7 +504,10 @@ impl Registry {
         let state = self.read();
         let mut names: Vec<_> = state.apis.keys().collect();
         names.sort();
-        names.into_iter().flat_map(|n| state.apis[n].iter().copied()).collect()
+        names
+            .into_iter()
+            .flat_map(|n| state.apis[n].iter().copied())
+            .collect()
     }
 
     /// Every published version of `api`, ascending.
@@ -468,7 +517,9 @@ impl Registry {
 
     /// Records which distribution a provider module came from (discovery knows; errors use it).
     pub fn set_distribution(&self, provider: &str, distribution: &str) {
-        self.write().distributions.insert(provider.to_owned(), distribution.to_owned());
+        self.write()
+            .distributions
+            .insert(provider.to_owned(), distribution.to_owned());
     }
 
     /// The distribution to name in a fix for `api`.
@@ -488,7 +539,10 @@ impl Registry {
 
     /// Records that discovery already ran for `api` (e.g. when every provider was imported).
     pub fn mark_discovered(&self, api: &str, what: &str) {
-        self.write().discovered.entry(api.to_owned()).or_insert_with(|| what.to_owned());
+        self.write()
+            .discovered
+            .entry(api.to_owned())
+            .or_insert_with(|| what.to_owned());
     }
 
     /// What discovery did for `api`, if it ran.
@@ -518,7 +572,10 @@ fn found(state: &State, api: &PublishedApi) -> Found {
 fn same_content(a: &PublishedApi, b: &PublishedApi) -> bool {
     a.functions.len() == b.functions.len()
         && a.functions.iter().zip(&b.functions).all(|(x, y)| {
-            x.name == y.name && x.signature == y.signature && x.since == y.since && x.flags == y.flags
+            x.name == y.name
+                && x.signature == y.signature
+                && x.since == y.since
+                && x.flags == y.flags
         })
 }
 
@@ -528,12 +585,20 @@ pub(crate) fn check_name(call: &'static str, what: &str, name: &str) -> Result<(
         return Err(Error::bad(call, format!("the {what} is empty")));
     }
     if name.trim() != name || name.chars().any(char::is_control) {
-        return Err(Error::bad(call, format!("the {what} {name:?} has control characters or surrounding spaces")));
+        return Err(Error::bad(
+            call,
+            format!("the {what} {name:?} has control characters or surrounding spaces"),
+        ));
     }
     Ok(())
 }
 
-fn parse_requirement(call: &'static str, requirement: &str, api: &str, requester: &str) -> Result<VersionReq, Error> {
+fn parse_requirement(
+    call: &'static str,
+    requirement: &str,
+    api: &str,
+    requester: &str,
+) -> Result<VersionReq, Error> {
     if requirement.trim().is_empty() {
         return Err(Error::bad(
             call,
@@ -564,21 +629,34 @@ fn build_published(decl: Declaration) -> Result<PublishedApi, Error> {
     check_name("publish", "API name", &decl.name)?;
     check_name("publish", "provider", &decl.provider)?;
     let who = format!("'{}' publishing API '{}'", decl.provider, decl.name);
-    let version = parse_version(&decl.version)
-        .map_err(|e| bad(format!("{who}: malformed version \"{}\": {e}", decl.version)))?;
+    let version = parse_version(&decl.version).map_err(|e| {
+        bad(format!(
+            "{who}: malformed version \"{}\": {e}",
+            decl.version
+        ))
+    })?;
     let mut functions = Vec::with_capacity(decl.functions.len());
     let mut index = HashMap::with_capacity(decl.functions.len());
     for (i, f) in decl.functions.into_iter().enumerate() {
         if f.name.is_empty() {
-            return Err(bad(format!("{who} {version}: function {i} has an empty name")));
+            return Err(bad(format!(
+                "{who} {version}: function {i} has an empty name"
+            )));
         }
         if index.insert(f.name.clone(), i).is_some() {
-            return Err(bad(format!("{who} {version}: function '{}' is declared twice", f.name)));
+            return Err(bad(format!(
+                "{who} {version}: function '{}' is declared twice",
+                f.name
+            )));
         }
         let signature = Signature::parse(&f.signature)
             .map_err(|e| bad(format!("{who} {version}: function '{}': {e}", f.name)))?;
-        let since = parse_version(&f.since)
-            .map_err(|e| bad(format!("{who} {version}: function '{}': malformed 'since' version \"{}\": {e}", f.name, f.since)))?;
+        let since = parse_version(&f.since).map_err(|e| {
+            bad(format!(
+                "{who} {version}: function '{}': malformed 'since' version \"{}\": {e}",
+                f.name, f.since
+            ))
+        })?;
         if since > version {
             return Err(bad(format!(
                 "{who} {version}: function '{}' says it was added in {since}, after this version",
@@ -586,7 +664,10 @@ fn build_published(decl: Declaration) -> Result<PublishedApi, Error> {
             )));
         }
         if f.flags & !abi::CAPREG_DEPRECATED != 0 {
-            return Err(bad(format!("{who} {version}: function '{}' has unknown flags {:#x}", f.name, f.flags)));
+            return Err(bad(format!(
+                "{who} {version}: function '{}' has unknown flags {:#x}",
+                f.name, f.flags
+            )));
         }
         let nul = |s: &str, what: &str| {
             CString::new(s).map_err(|_| bad(format!("{who} {version}: {what} contains a NUL byte")))
@@ -602,8 +683,12 @@ fn build_published(decl: Declaration) -> Result<PublishedApi, Error> {
             address: f.address,
         });
     }
-    let file = functions.first().map(|f| file_of(f.address)).unwrap_or_default();
-    let c = |s: &str| CString::new(s).map_err(|_| bad(format!("{who}: a name contains a NUL byte")));
+    let file = functions
+        .first()
+        .map(|f| file_of(f.address))
+        .unwrap_or_default();
+    let c =
+        |s: &str| CString::new(s).map_err(|_| bad(format!("{who}: a name contains a NUL byte")));
     Ok(PublishedApi {
         name: c(&decl.name)?,
         version_c: c(&version.to_string())?,

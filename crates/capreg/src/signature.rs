@@ -33,7 +33,10 @@ pub enum Type {
     F32,
     F64,
     /// `*const T` (`mutable == false`) or `*mut T`.
-    Ptr { mutable: bool, pointee: Box<Type> },
+    Ptr {
+        mutable: bool,
+        pointee: Box<Type>,
+    },
     /// An opaque named type: `PyObject`, `wildsort_ctx`, ...
     Named(String),
     /// A (nullable) C function pointer.
@@ -101,7 +104,11 @@ pub struct ParseError {
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "malformed signature \"{}\": {}", self.signature, self.problem)
+        write!(
+            f,
+            "malformed signature \"{}\": {}",
+            self.signature, self.problem
+        )
     }
 }
 
@@ -281,7 +288,9 @@ impl Parser {
         if self.eat_ident("extern") {
             match self.peek().cloned() {
                 Some(Token::Str(abi)) if abi == "C" || abi == "C-unwind" => self.pos += 1,
-                Some(Token::Str(abi)) => return Err(format!("only extern \"C\" crosses, not \"{abi}\"")),
+                Some(Token::Str(abi)) => {
+                    return Err(format!("only extern \"C\" crosses, not \"{abi}\""))
+                }
                 _ => {}
             }
         }
@@ -305,11 +314,17 @@ impl Parser {
             }
             let ty = self.rust_type()?;
             if ty == Type::Void {
-                return Err("'void' is not a parameter type; write fn() for no parameters".to_owned());
+                return Err(
+                    "'void' is not a parameter type; write fn() for no parameters".to_owned(),
+                );
             }
             params.push(ty);
         }
-        let ret = if self.eat("->") { self.rust_type()? } else { Type::Void };
+        let ret = if self.eat("->") {
+            self.rust_type()?
+        } else {
+            Type::Void
+        };
         Ok(Signature { params, ret })
     }
 
@@ -323,7 +338,10 @@ impl Parser {
                 return Err("expected 'const' or 'mut' after '*'".to_owned());
             };
             let pointee = self.rust_type()?;
-            return Ok(Type::Ptr { mutable, pointee: Box::new(pointee) });
+            return Ok(Type::Ptr {
+                mutable,
+                pointee: Box::new(pointee),
+            });
         }
         if self.eat("(") {
             self.expect(")")?;
@@ -354,7 +372,9 @@ impl Parser {
     /// After `(`: `void )`, `)`, or `decl, decl, ... )`.
     fn c_params(&mut self) -> Parsed<Vec<Type>> {
         let mut params = Vec::new();
-        if self.peek_ident("void") && matches!(self.tokens.get(self.pos + 1), Some(Token::Punct(")"))) {
+        if self.peek_ident("void")
+            && matches!(self.tokens.get(self.pos + 1), Some(Token::Punct(")")))
+        {
             self.pos += 2;
             return Ok(params);
         }
@@ -364,7 +384,9 @@ impl Parser {
             }
             let ty = self.c_param()?;
             if ty == Type::Void {
-                return Err("'void' is not a parameter type; write (void) for no parameters".to_owned());
+                return Err(
+                    "'void' is not a parameter type; write (void) for no parameters".to_owned(),
+                );
             }
             params.push(ty);
         }
@@ -398,7 +420,10 @@ impl Parser {
                 self.pos += 1;
             }
             // An array parameter is a pointer to its element.
-            return Ok(Type::Ptr { mutable: !next_const, pointee: Box::new(ty) });
+            return Ok(Type::Ptr {
+                mutable: !next_const,
+                pointee: Box::new(ty),
+            });
         }
         Ok(ty)
     }
@@ -409,9 +434,15 @@ impl Parser {
         let mut ty = base;
         let mut pointee_const = base_const;
         while self.eat("*") {
-            ty = Type::Ptr { mutable: !pointee_const, pointee: Box::new(ty) };
+            ty = Type::Ptr {
+                mutable: !pointee_const,
+                pointee: Box::new(ty),
+            };
             pointee_const = false;
-            while self.eat_ident("const") || self.eat_ident("restrict") || self.eat_ident("volatile") {
+            while self.eat_ident("const")
+                || self.eat_ident("restrict")
+                || self.eat_ident("volatile")
+            {
                 pointee_const = true;
             }
         }
@@ -425,7 +456,9 @@ impl Parser {
         let mut words: Vec<String> = Vec::new();
         let mut named: Option<String> = None;
         loop {
-            let Some(Token::Ident(word)) = self.peek().cloned() else { break };
+            let Some(Token::Ident(word)) = self.peek().cloned() else {
+                break;
+            };
             if word.starts_with(|c: char| c.is_ascii_digit()) {
                 break;
             }
@@ -451,7 +484,10 @@ impl Parser {
         let ty = match (named, words.is_empty()) {
             (Some(name), true) => c_typedef(&name).unwrap_or(Type::Named(canonical_named(name))),
             (Some(name), false) => {
-                return Err(format!("'{}' cannot be combined with '{name}'", words.join(" ")))
+                return Err(format!(
+                    "'{}' cannot be combined with '{name}'",
+                    words.join(" ")
+                ))
             }
             (None, false) => c_builtin(&words)?,
             (None, true) => {
@@ -482,7 +518,8 @@ fn c_builtin(words: &[String]) -> Parsed<Type> {
     }
     let sign_words = unsigned + signed;
     if voids + floats + doubles + bools > 0 {
-        let plain = sign_words + shorts + ints + chars == 0 && voids + floats + doubles + bools == 1;
+        let plain =
+            sign_words + shorts + ints + chars == 0 && voids + floats + doubles + bools == 1;
         return match () {
             _ if plain && voids == 1 && longs == 0 => Ok(Type::Void),
             _ if plain && floats == 1 && longs == 0 => Ok(Type::F32),
@@ -615,13 +652,19 @@ scalar_ctype! {
 
 impl<T: CType + ?Sized> CType for *const T {
     fn c_type() -> Type {
-        Type::Ptr { mutable: false, pointee: Box::new(T::c_type()) }
+        Type::Ptr {
+            mutable: false,
+            pointee: Box::new(T::c_type()),
+        }
     }
 }
 
 impl<T: CType + ?Sized> CType for *mut T {
     fn c_type() -> Type {
-        Type::Ptr { mutable: true, pointee: Box::new(T::c_type()) }
+        Type::Ptr {
+            mutable: true,
+            pointee: Box::new(T::c_type()),
+        }
     }
 }
 
@@ -708,7 +751,9 @@ mod tests {
     use super::*;
 
     fn canon(text: &str) -> String {
-        Signature::parse(text).unwrap_or_else(|e| panic!("{e}")).to_string()
+        Signature::parse(text)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .to_string()
     }
 
     #[test]
@@ -727,30 +772,63 @@ mod tests {
 
     #[test]
     fn rust_form_accepts_decorations() {
-        assert_eq!(canon("unsafe extern \"C\" fn(a: i64, b: i64) -> i64"), "fn(i64, i64) -> i64");
-        assert_eq!(canon("fn(Option<extern \"C\" fn(i32)>) -> ()"), "fn(fn(i32))");
+        assert_eq!(
+            canon("unsafe extern \"C\" fn(a: i64, b: i64) -> i64"),
+            "fn(i64, i64) -> i64"
+        );
+        assert_eq!(
+            canon("fn(Option<extern \"C\" fn(i32)>) -> ()"),
+            "fn(fn(i32))"
+        );
         assert_eq!(canon("fn(*mut ffi::PyObject)"), "fn(*mut PyObject)");
         assert_eq!(canon("fn(c_int, c_double) -> c_void"), "fn(i32, f64)");
     }
 
     #[test]
     fn c_spellings_normalise() {
-        assert_eq!(canon("uint64_t (const void *, size_t)"), "fn(*const void, usize) -> u64");
+        assert_eq!(
+            canon("uint64_t (const void *, size_t)"),
+            "fn(*const void, usize) -> u64"
+        );
         assert_eq!(
             Signature::parse("uint64_t (const void *, size_t)"),
             Signature::parse("unsigned long long (const void *data, size_t n)")
         );
         assert_eq!(canon("unsigned PY_LONG_LONG (void)"), "fn() -> u64");
         assert_eq!(canon("int (Py_ssize_t)"), "fn(isize) -> i32");
-        assert_ne!(Signature::parse("int (Py_ssize_t)"), Signature::parse("int (int)"));
-        assert_eq!(canon("PyObject *(PyObject *)"), "fn(*mut PyObject) -> *mut PyObject");
-        assert_eq!(canon("struct _object *(struct _typeobject *)"), "fn(*mut PyTypeObject) -> *mut PyObject");
-        assert_eq!(canon("void (const char * const *argv, int argc)"), "fn(*const *const i8, i32)");
+        assert_ne!(
+            Signature::parse("int (Py_ssize_t)"),
+            Signature::parse("int (int)")
+        );
+        assert_eq!(
+            canon("PyObject *(PyObject *)"),
+            "fn(*mut PyObject) -> *mut PyObject"
+        );
+        assert_eq!(
+            canon("struct _object *(struct _typeobject *)"),
+            "fn(*mut PyTypeObject) -> *mut PyObject"
+        );
+        assert_eq!(
+            canon("void (const char * const *argv, int argc)"),
+            "fn(*const *const i8, i32)"
+        );
         assert_eq!(canon("char *(char * const p)"), "fn(*mut i8) -> *mut i8");
-        assert_eq!(canon("size_t (int64_t *, size_t, int64_t (*)(int64_t))"), "fn(*mut i64, usize, fn(i64) -> i64) -> usize");
-        assert_eq!(canon("void (void (*cb)(void *), void *)"), "fn(fn(*mut void), *mut void)");
-        assert_eq!(canon("short (unsigned char, signed char, long long int)"), "fn(u8, i8, i64) -> i16");
-        assert_eq!(canon("double (const double v[], size_t)"), "fn(*const f64, usize) -> f64");
+        assert_eq!(
+            canon("size_t (int64_t *, size_t, int64_t (*)(int64_t))"),
+            "fn(*mut i64, usize, fn(i64) -> i64) -> usize"
+        );
+        assert_eq!(
+            canon("void (void (*cb)(void *), void *)"),
+            "fn(fn(*mut void), *mut void)"
+        );
+        assert_eq!(
+            canon("short (unsigned char, signed char, long long int)"),
+            "fn(u8, i8, i64) -> i16"
+        );
+        assert_eq!(
+            canon("double (const double v[], size_t)"),
+            "fn(*const f64, usize) -> f64"
+        );
         assert_eq!(canon("void (char *names[4])"), "fn(*mut *mut i8)");
     }
 
@@ -791,7 +869,10 @@ mod tests {
         type Sort = unsafe extern "C" fn(*mut i64, usize) -> i32;
         assert_eq!(Sort::signature().to_string(), "fn(*mut i64, usize) -> i32");
         type Cb = extern "C" fn(*const c_void, Option<extern "C" fn(i64) -> i64>);
-        assert_eq!(Cb::signature().to_string(), "fn(*const void, fn(i64) -> i64)");
+        assert_eq!(
+            Cb::signature().to_string(),
+            "fn(*const void, fn(i64) -> i64)"
+        );
         assert_eq!(
             Signature::parse(&Sort::signature().to_string()).unwrap(),
             Signature::parse("int (int64_t *, size_t)").unwrap()

@@ -28,7 +28,11 @@ fn mean(py: Python<'_>, values: Vec<f64>) -> PyResult<f64> {
     let mathkit = Mathkit::import(py)?;
     // SAFETY: `values` is a live Vec of exactly that many doubles.
     let total = unsafe { (mathkit.sum_f64)(values.as_ptr(), values.len()) };
-    Ok(if values.is_empty() { 0.0 } else { total / values.len() as f64 })
+    Ok(if values.is_empty() {
+        0.0
+    } else {
+        total / values.len() as f64
+    })
 }
 
 /// The provider's 64-bit checksum of some bytes.

@@ -1,0 +1,425 @@
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use super::*;
+
+extern "C" fn f1() {}
+extern "C" fn f2() {}
+
+fn address(f: extern "C" fn()) -> unsafe extern "C" fn() {
+    f
+}
+
+fn function(name: &str, signature: &str, since: &str) -> FunctionDecl {
+    FunctionDecl {
+        name: name.into(),
+        signature: signature.into(),
+        since: since.into(),
+        address: address(f1),
+        flags: 0,
+    }
+}
+
+fn decl(name: &str, version: &str, provider: &str, functions: Vec<FunctionDecl>) -> Declaration {
+    Declaration {
+        name: name.into(),
+        version: version.into(),
+        provider: provider.into(),
+        functions,
+    }
+}
+
+fn mathkit(version: &str) -> Declaration {
+    decl(
+        "mathkit",
+        version,
+        "mathkit._native",
+        vec![
+            function("add", "fn(i64, i64) -> i64", "1.0"),
+            function("clamp", "int (Py_ssize_t)", "1.0"),
+        ],
+    )
+}
+
+fn no_discovery(_: &str) -> Result<String, Error> {
+    Ok("no discovery in this test".into())
+}
+
+fn item<'a>(name: &'a str, signature: &'a str) -> ImportItem<'a> {
+    ImportItem {
+        name,
+        signature,
+        optional: false,
+    }
+}
+
+#[test]
+fn request_picks_the_highest_match() {
+    let reg = Registry::new();
+    for v in ["1.2.0", "1.10.0", "1.3.5"] {
+        reg.publish(mathkit(v)).unwrap();
+    }
+    reg.publish(decl("mathkit", "2.0.0", "mathkit._native", vec![]))
+        .unwrap();
+    let got = |req: &str| {
+        reg.request("mathkit", req, "t", &mut no_discovery)
+            .map(|a| a.version().to_string())
+    };
+    assert_eq!(got("^1").unwrap(), "1.10.0");
+    assert_eq!(got("~1.3").unwrap(), "1.3.5");
+    assert_eq!(got(">=1.2, <1.4").unwrap(), "1.3.5");
+    assert_eq!(got("*").unwrap(), "2.0.0");
+    match got("^3") {
+        Err(Error::VersionMismatch { found, .. }) => {
+            let versions: Vec<_> = found.iter().map(|f| f.version.as_str()).collect();
+            assert_eq!(versions, ["1.2.0", "1.3.5", "1.10.0", "2.0.0"]);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn publishing_again_is_idempotent_but_a_changed_version_is_refused() {
+    let reg = Registry::new();
+    let first = reg.publish(mathkit("1.0.0")).unwrap();
+    let again = reg.publish(mathkit("1.0.0")).unwrap();
+    assert!(std::ptr::eq(first, again));
+    assert_eq!(reg.versions("mathkit").len(), 1);
+    let mut changed = mathkit("1.0.0");
+    changed.functions[0].signature = "fn(i32, i32) -> i32".into();
+    let err = reg.publish(changed).unwrap_err();
+    assert_eq!(err.code(), abi::CAPREG_ERR_CONFLICT);
+    assert!(
+        err.to_string()
+            .contains("already published a different declaration of mathkit 1.0.0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn another_provider_cannot_take_a_major() {
+    let reg = Registry::new();
+    reg.publish(mathkit("1.0.0")).unwrap();
+    let err = reg
+        .publish(decl("mathkit", "1.5.0", "impostor", vec![]))
+        .unwrap_err();
+    let msg = err.to_string();
+    assert_eq!(err.code(), abi::CAPREG_ERR_CONFLICT);
+    for needle in [
+        "'impostor' cannot publish API 'mathkit' 1.5.0",
+        "mathkit 1.0.0 from 'mathkit._native'",
+        "major version 1",
+        "pip uninstall impostor",
+    ] {
+        assert!(msg.contains(needle), "{needle} not in {msg}");
+    }
+    // Another major is free.
+    reg.publish(decl("mathkit", "2.0.0", "impostor", vec![]))
+        .unwrap();
+}
+
+#[test]
+fn discovery_runs_once_and_only_when_needed() {
+    let reg = Registry::new();
+    let calls = AtomicUsize::new(0);
+    let mut discover = |_: &str| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        Ok("looked everywhere".to_owned())
+    };
+    let err = reg.request("ghost", "^1", "t", &mut discover).unwrap_err();
+    assert!(
+        matches!(&err, Error::NotFound { discovery, .. } if discovery == "looked everywhere"),
+        "{err:?}"
+    );
+    reg.request("ghost", "^1", "t", &mut discover).unwrap_err();
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    reg.publish(mathkit("1.0.0")).unwrap();
+    reg.request("mathkit", "^1", "t", &mut discover).unwrap();
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "a published API needs no discovery"
+    );
+}
+
+#[test]
+fn discovery_can_publish() {
+    let reg = Arc::new(Registry::new());
+    let inner = reg.clone();
+    let mut discover = move |api: &str| {
+        inner
+            .publish(mathkit("1.1.0"))
+            .map(|_| format!("imported the provider of {api}"))
+    };
+    assert_eq!(
+        reg.request("mathkit", "^1", "t", &mut discover)
+            .unwrap()
+            .version()
+            .to_string(),
+        "1.1.0"
+    );
+    assert_eq!(
+        reg.discovery_note("mathkit").unwrap(),
+        "imported the provider of mathkit"
+    );
+}
+
+#[test]
+fn provider_load_errors_name_the_requester() {
+    let reg = Registry::new();
+    let mut discover = |api: &str| {
+        Err(Error::ProviderLoad {
+            api: api.into(),
+            requirement: String::new(),
+            requester: String::new(),
+            provider: "broken._native".into(),
+            distribution: Some("broken".into()),
+            cause: "ImportError: boom".into(),
+        })
+    };
+    let err = reg
+        .request("mathkit", "^1", "the_consumer", &mut discover)
+        .unwrap_err();
+    let msg = err.to_string();
+    for needle in [
+        "'the_consumer'",
+        "\"^1\"",
+        "broken._native",
+        "ImportError: boom",
+        "pip install --force-reinstall broken",
+    ] {
+        assert!(msg.contains(needle), "{needle} not in {msg}");
+    }
+}
+
+#[test]
+fn resolve_is_all_or_nothing_and_lists_everything() {
+    let reg = Registry::new();
+    reg.publish(mathkit("1.0.0")).unwrap();
+    let mut newer = mathkit("1.3.0");
+    newer
+        .functions
+        .push(function("mul", "fn(i64, i64) -> i64", "1.3"));
+    let newer_provider = decl("mathkit", "1.3.0", "mathkit._native", newer.functions);
+    reg.publish(newer_provider).unwrap();
+    let api = reg
+        .request("mathkit", "=1.0.0", "t", &mut no_discovery)
+        .unwrap();
+    let items = [
+        item("add", "long long (long long, long long)"),
+        item("mul", "fn(i64, i64) -> i64"),
+        item("clamp", "int (int)"),
+        item("nope", "fn()"),
+    ];
+    match reg
+        .resolve(api, "consumer", &items, Some("=1.0.0"))
+        .unwrap_err()
+    {
+        Error::Unresolved {
+            missing,
+            mismatched,
+            requirement,
+            ..
+        } => {
+            assert_eq!(requirement.as_deref(), Some("=1.0.0"));
+            assert_eq!(
+                missing,
+                [
+                    Missing {
+                        name: "mul".into(),
+                        introduced_in: Some("1.3.0".into())
+                    },
+                    Missing {
+                        name: "nope".into(),
+                        introduced_in: None
+                    },
+                ]
+            );
+            assert_eq!(
+                mismatched,
+                [Mismatch {
+                    name: "clamp".into(),
+                    wanted: "fn(i32) -> i32".into(),
+                    found: "fn(isize) -> i32".into()
+                }]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let ok = reg.resolve(api, "consumer", &items[..1], None).unwrap();
+    assert_eq!(ok.pointers, [Some(address(f1))]);
+}
+
+#[test]
+fn optional_and_deprecated_items() {
+    let reg = Registry::new();
+    let mut d = mathkit("1.0.0");
+    d.functions.push(FunctionDecl {
+        flags: abi::CAPREG_DEPRECATED,
+        address: address(f2),
+        ..function("old", "fn()", "1.0")
+    });
+    reg.publish(d).unwrap();
+    let api = reg
+        .request("mathkit", "^1", "t", &mut no_discovery)
+        .unwrap();
+    let items = [
+        ImportItem {
+            optional: true,
+            ..item("absent", "fn()")
+        },
+        item("old", "void (void)"),
+    ];
+    let r = reg.resolve(api, "t", &items, None).unwrap();
+    assert_eq!(r.pointers, [None, Some(address(f2))]);
+    assert_eq!(r.deprecated, ["old"]);
+}
+
+#[test]
+fn bad_declarations_are_refused_with_reasons() {
+    let reg = Registry::new();
+    let cases = [
+        (decl("", "1.0.0", "p", vec![]), "API name is empty"),
+        (decl("x", "one", "p", vec![]), "malformed version \"one\""),
+        (decl("x", "1.0.0", "", vec![]), "provider is empty"),
+        (
+            decl("x", "1.0.0", "p", vec![function("f", "fn()", "2.0")]),
+            "added in 2.0.0, after this version",
+        ),
+        (
+            decl("x", "1.0.0", "p", vec![function("f", "int (((", "1.0")]),
+            "malformed signature",
+        ),
+        (
+            decl("x", "1.0.0", "p", vec![function("f", "fn()", "soon")]),
+            "malformed 'since' version \"soon\"",
+        ),
+        (
+            decl(
+                "x",
+                "1.0.0",
+                "p",
+                vec![function("f", "fn()", "1.0"), function("f", "fn()", "1.0")],
+            ),
+            "declared twice",
+        ),
+        (
+            decl("x", "1.0.0", "p", vec![function("", "fn()", "1.0")]),
+            "empty name",
+        ),
+        (
+            decl(
+                "x",
+                "1.0.0",
+                "p",
+                vec![FunctionDecl {
+                    flags: 0x80,
+                    ..function("f", "fn()", "1.0")
+                }],
+            ),
+            "unknown flags",
+        ),
+    ];
+    for (d, why) in cases {
+        let err = reg.publish(d).unwrap_err();
+        assert_eq!(err.code(), abi::CAPREG_ERR_BAD_ARGUMENT);
+        assert!(err.to_string().contains(why), "{why} not in {err}");
+    }
+    assert!(
+        reg.apis().is_empty(),
+        "a refused declaration publishes nothing"
+    );
+}
+
+#[test]
+fn handles_are_checked() {
+    let reg = Registry::new();
+    let api = reg.publish(mathkit("1.0.0")).unwrap();
+    assert!(std::ptr::eq(
+        reg.api_from_handle(api.handle(), "t").unwrap(),
+        api
+    ));
+    assert!(reg
+        .api_from_handle(std::ptr::null(), "t")
+        .unwrap_err()
+        .to_string()
+        .contains("NULL"));
+    let bogus = 0x1234 as *const abi::capreg_api;
+    assert!(reg
+        .api_from_handle(bogus, "t")
+        .unwrap_err()
+        .to_string()
+        .contains("not an API handle"));
+    let other = Registry::new();
+    assert!(other.api_from_handle(api.handle(), "t").is_err());
+}
+
+#[test]
+fn journal_keeps_one_entry_per_question() {
+    let reg = Registry::new();
+    reg.publish(mathkit("1.0.0")).unwrap();
+    let before = reg.journal_seq();
+    for _ in 0..100 {
+        let api = reg
+            .request("mathkit", "^1", "c", &mut no_discovery)
+            .unwrap();
+        reg.resolve(api, "c", &[item("add", "fn(i64, i64) -> i64")], None)
+            .unwrap();
+    }
+    reg.request("mathkit", "^5", "c", &mut no_discovery)
+        .unwrap_err();
+    let entries = reg.journal_since(before);
+    assert_eq!(entries.len(), 3);
+    assert_eq!(
+        (entries[0].kind, entries[0].outcome.as_deref()),
+        ("request", Some("1.0.0 from 'mathkit._native'"))
+    );
+    assert_eq!(
+        (entries[1].kind, entries[1].outcome.as_deref()),
+        ("resolve", Some("1 of 1 functions resolved"))
+    );
+    assert!(entries[2].error.as_deref().unwrap().contains("\"^5\""));
+}
+
+#[test]
+fn threads_resolve_while_another_publishes() {
+    let reg = Arc::new(Registry::new());
+    reg.publish(mathkit("1.0.0")).unwrap();
+    let readers: Vec<_> = (0..8)
+        .map(|_| {
+            let reg = reg.clone();
+            std::thread::spawn(move || {
+                for _ in 0..2_000 {
+                    let api = reg
+                        .request("mathkit", "^1", "t", &mut no_discovery)
+                        .unwrap();
+                    let r = reg
+                        .resolve(
+                            api,
+                            "t",
+                            &[
+                                item("add", "long (long, long)"),
+                                item("clamp", "fn(isize) -> i32"),
+                            ],
+                            None,
+                        )
+                        .unwrap();
+                    assert_eq!(r.pointers, [Some(address(f1)), Some(address(f1))]);
+                }
+            })
+        })
+        .collect();
+    for i in 0..200 {
+        reg.publish(decl(
+            &format!("api{i}"),
+            "1.0.0",
+            "p",
+            vec![function("f", "fn()", "1.0")],
+        ))
+        .unwrap();
+    }
+    for r in readers {
+        r.join().unwrap();
+    }
+    assert_eq!(reg.apis().len(), 201);
+}

@@ -104,7 +104,9 @@ extern "C" fn double(x: i64) -> i64 {
 #[pyfunction]
 fn apply_double(py: Python<'_>, mut values: Vec<i64>) -> PyResult<(Vec<i64>, usize)> {
     // SAFETY: `values` is a live, writable Vec of that length.
-    let changed = unsafe { (Mathkit1::import(py)?.apply_i64)(values.as_mut_ptr(), values.len(), Some(double)) };
+    let changed = unsafe {
+        (Mathkit1::import(py)?.apply_i64)(values.as_mut_ptr(), values.len(), Some(double))
+    };
     Ok((values, changed))
 }
 

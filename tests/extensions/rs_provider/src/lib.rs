@@ -18,7 +18,9 @@ unsafe extern "C" fn sum_f64(data: *const f64, len: usize) -> f64 {
         return 0.0;
     }
     // SAFETY: the caller promises `len` readable doubles at `data`.
-    unsafe { std::slice::from_raw_parts(data, len) }.iter().sum()
+    unsafe { std::slice::from_raw_parts(data, len) }
+        .iter()
+        .sum()
 }
 
 extern "C" fn clamp_to_int(n: isize) -> i32 {
@@ -36,15 +38,23 @@ unsafe extern "C" fn checksum(data: *const u8, len: usize) -> u64 {
         // SAFETY: the caller promises `len` readable bytes at `data`.
         unsafe { std::slice::from_raw_parts(data, len) }
     };
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// Applies `f` to each element in place; returns how many were changed.
 ///
 /// # Safety
 /// `data` must point to `len` writable i64 (or be anything with `len == 0`).
-unsafe extern "C" fn apply_i64(data: *mut i64, len: usize, f: Option<extern "C" fn(i64) -> i64>) -> usize {
-    let (Some(f), false) = (f, data.is_null() || len == 0) else { return 0 };
+unsafe extern "C" fn apply_i64(
+    data: *mut i64,
+    len: usize,
+    f: Option<extern "C" fn(i64) -> i64>,
+) -> usize {
+    let (Some(f), false) = (f, data.is_null() || len == 0) else {
+        return 0;
+    };
     // SAFETY: the caller promises `len` writable elements at `data`.
     let values = unsafe { std::slice::from_raw_parts_mut(data, len) };
     values
