@@ -3,6 +3,10 @@
 # Python in TEST_PYTHONS against one abi3 build of every extension.
 source "$(dirname "$0")/env.sh"
 
+log "cargo fmt --check, cargo clippy -D warnings"
+cargo fmt --all -- --check
+cargo clippy -q --workspace --all-targets -- -D warnings
+
 log "cargo test (capreg-abi, capreg)"
 cargo test -q -p capreg-abi -p capreg 2>&1 | grep -vE '^\s*(Compiling|Checking|Running|Doc-tests)' || exit 1
 

@@ -74,8 +74,11 @@ pub fn discover(py: Python<'_>, api: &str) -> Result<String, Error> {
     })
 }
 
+/// A provider that failed to load: (entry point name, why).
+pub type LoadFailure = (String, String);
+
 /// Imports every provider in the group (for `capreg.apis()` and the CLI); returns the failures.
-pub fn discover_all(py: Python<'_>) -> PyResult<Vec<(String, String)>> {
+pub fn discover_all(py: Python<'_>) -> PyResult<Vec<LoadFailure>> {
     let mut failures = Vec::new();
     for ep in entry_points(py, None)? {
         match load(py, &ep) {

@@ -194,7 +194,7 @@ fn describe(py: Python<'_>, api: &str) -> PyResult<Vec<Api>> {
 /// Returns the versions and the providers that failed to load, as (entry point, why).
 #[pyfunction]
 #[pyo3(signature = (discover = true))]
-fn apis(py: Python<'_>, discover: bool) -> PyResult<(Vec<Api>, Vec<(String, String)>)> {
+fn apis(py: Python<'_>, discover: bool) -> PyResult<(Vec<Api>, Vec<discovery::LoadFailure>)> {
     entry(py, "apis", || {
         let failures = if discover {
             discovery::discover_all(py)?

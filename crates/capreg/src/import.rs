@@ -21,6 +21,9 @@ use capreg_abi as abi;
 use crate::registry::ImportItem;
 use crate::signature::Signature;
 
+/// One field of an import table: its name, whether it is optional, and its signature's source.
+pub type ItemSource = (&'static str, bool, fn() -> Signature);
+
 /// What an import table asks for; built once per table type by [`import_api!`](crate::import_api).
 pub struct ImportSpec {
     pub api: &'static str,
@@ -50,7 +53,7 @@ impl ImportSpec {
         api: &'static str,
         requirement: &'static str,
         requester: &'static str,
-        items: &[(&'static str, bool, fn() -> Signature)],
+        items: &[ItemSource],
     ) -> ImportSpec {
         let items: Vec<_> = items
             .iter()

@@ -137,8 +137,8 @@ impl Signature {
 
     /// Parses through a process-wide cache: a consumer's signature strings are parsed once.
     pub fn parse_cached(text: &str) -> Result<Arc<Signature>, ParseError> {
-        static CACHE: OnceLock<RwLock<HashMap<String, Result<Arc<Signature>, ParseError>>>> =
-            OnceLock::new();
+        type Cache = RwLock<HashMap<String, Result<Arc<Signature>, ParseError>>>;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
         let cache = CACHE.get_or_init(Default::default);
         if let Some(hit) = cache.read().unwrap_or_else(|e| e.into_inner()).get(text) {
             return hit.clone();
@@ -455,10 +455,7 @@ impl Parser {
         let mut is_const = false;
         let mut words: Vec<String> = Vec::new();
         let mut named: Option<String> = None;
-        loop {
-            let Some(Token::Ident(word)) = self.peek().cloned() else {
-                break;
-            };
+        while let Some(Token::Ident(word)) = self.peek().cloned() {
             if word.starts_with(|c: char| c.is_ascii_digit()) {
                 break;
             }
