@@ -25,7 +25,7 @@ import capreg_bench
 
 CALLS = 50_000_000  # C calls per timed loop
 PY_CALLS = CALLS // 100  # Python-level calls per timed loop
-ROUNDS = 5  # best of
+ROUNDS = int(os.environ.get("CAPREG_BENCH_ROUNDS", "5"))  # best of (more: steadier on a noisy VM)
 RESOLVES = 2_000
 IMPORTS = 15
 
@@ -56,7 +56,8 @@ def bench_calls():
 
 
 def bench_resolve(respelled):
-    """Median and 90th percentile, in us, of one request + resolve of all 300 functions."""
+    """Median, 90th percentile and first, in us, of one request + resolve of all 300 functions
+    (the first respelled one also parses the respellings: later ones hit the parse cache)."""
     times = [t / 1000 for t in capreg_bench.time_resolve(RESOLVES, respelled)]
     return statistics.median(times), statistics.quantiles(times, n=10)[-1], times[0]
 
@@ -66,9 +67,9 @@ def own_module(name):
 
 
 def bench_import():
-    """Median (self time of capreg's own modules, cumulative time of `capreg`) in ms, and the
-    median self time of each module imported under it, over fresh processes."""
-    selfs, cumulatives, per_module = [], [], {}
+    """Medians over fresh processes, in ms: self time of capreg's own modules, cumulative time of
+    `capreg`, and the cumulative time of each module `capreg` imports directly."""
+    selfs, cumulatives, children = [], [], {}
     with tempfile.TemporaryDirectory() as empty:  # cwd is sys.path[0] under -c: keep it empty
         for i in range(IMPORTS + 1):
             err = subprocess.run(
@@ -76,21 +77,28 @@ def bench_import():
                 cwd=empty, capture_output=True, text=True, check=True,
             ).stderr
             if i == 0:
-                continue  # warm-up: page cache, lazily written files
-            own, rows = 0, {}
+                continue  # warm-up: page cache
+            own, direct = 0, {}
             for line in err.splitlines():
                 if not line.startswith("import time:") or "self [us]" in line:
                     continue
-                self_us, cumulative_us, name = (f.strip() for f in line[12:].split("|"))
-                rows[name] = int(self_us)
+                self_us, cumulative_us, field = line[12:].split("|")
+                name = field.strip()
                 if own_module(name):
                     own += int(self_us)
-                if name == "capreg":
-                    cumulatives.append(int(cumulative_us) / 1000)
+                # "| name" at depth 0, two more spaces per level; children print before their
+                # parent, so capreg's direct imports are the depth-1 lines since the last depth 0.
+                depth = (len(field) - len(field.lstrip()) - 1) // 2
+                if depth == 0:
+                    if name == "capreg":
+                        cumulatives.append(int(cumulative_us) / 1000)
+                        for child, ms in direct.items():
+                            children.setdefault(child, []).append(ms)
+                    direct = {}
+                elif depth == 1:
+                    direct[name] = int(cumulative_us) / 1000
             selfs.append(own / 1000)
-            for name, us in rows.items():
-                per_module.setdefault(name, []).append(us / 1000)
-    medians = {name: statistics.median(v) for name, v in per_module.items()}
+    medians = {name: statistics.median(v) for name, v in children.items()}
     return statistics.median(selfs), statistics.median(cumulatives), medians
 
 
@@ -101,6 +109,16 @@ def capreg_build():
 
     with open(native.__file__, "rb") as f:
         return "debug" if b".debug_info" in f.read() else "release"
+
+
+def cpu_ticks():
+    """(steal, total) jiffies of all CPUs from /proc/stat, or None off Linux."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return fields[7] if len(fields) > 7 else 0, sum(fields)
 
 
 def cpu_model():
@@ -116,25 +134,7 @@ def row(benchmark, capreg, peer, ratio, target, ok, values):
             "target": target, "verdict": "PASS" if ok else "MISS", "values": values}
 
 
-def main():
-    out_path = sys.argv[1]
-    machine = {
-        "nproc": len(os.sched_getaffinity(0)),
-        "cpu": cpu_model(),
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "capreg_build": capreg_build(),
-        "loadavg_before": os.getloadavg()[0],
-        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-    }
-    capreg_bench.bind()
-
-    calls = bench_calls()
-    exact = bench_resolve(False)
-    respelled = bench_resolve(True)
-    own_ms, cumulative_ms, modules = bench_import()
-    machine["loadavg_after"] = os.getloadavg()[0]
-
+def build_rows(calls, exact, respelled, imports):
     c, t, p = calls["capreg"], calls["table"], calls["python"]
     rows = [
         row("call add1: capreg pointer vs NumPy-style table", f"{c:.2f} ns", f"{t:.2f} ns",
@@ -149,24 +149,61 @@ def main():
                         f"{median:.1f} us ({median * 1000 / 300:.0f} ns/fn)", "-", "-",
                         "< 100 us median", median < 100,
                         {"median_us": median, "p90_us": p90, "first_us": first, "iterations": RESOLVES}))
-    imported = {k: v for k, v in sorted(modules.items(), key=lambda kv: -kv[1])}
+    own_ms, cumulative_ms, direct = imports
     rows.append(row("import capreg: own modules' self time", f"{own_ms:.2f} ms (cumulative {cumulative_ms:.2f} ms)",
                     "-", "-", "< 2 ms median", own_ms < 2,
                     {"own_self_ms": own_ms, "cumulative_ms": cumulative_ms, "runs": IMPORTS,
-                     "median_self_ms_by_module": imported}))
+                     "direct_imports_median_cumulative_ms": direct}))
+    return rows
 
+
+def print_table(machine, rows):
     print(f"machine: nproc={machine['nproc']} cpu={machine['cpu']!r} python={machine['implementation']} "
           f"{machine['python']} capreg build={machine['capreg_build']} "
-          f"load={machine['loadavg_before']:.2f}->{machine['loadavg_after']:.2f}")
+          f"load={machine['loadavg_before']:.2f}->{machine['loadavg_after']:.2f} "
+          f"steal={machine.get('steal_percent', '?')}%")
     cols = ["benchmark", "capreg", "peer", "ratio", "target", "verdict"]
     widths = [max(len(col), *(len(r[col]) for r in rows)) for col in cols]
-    line = lambda cells: "  ".join(str(x).ljust(w) for x, w in zip(cells, widths)).rstrip()
+
+    def line(cells):
+        return "  ".join(str(x).ljust(w) for x, w in zip(cells, widths)).rstrip()
+
     print(line(cols))
     print(line("-" * w for w in widths))
     for r in rows:
         print(line(r[col] for col in cols))
-    top = ", ".join(f"{k} {v:.2f}" for k, v in list(imported.items())[:5])
-    print(f"import capreg, largest median self times (ms): {top}")
+    direct = rows[-1]["values"]["direct_imports_median_cumulative_ms"]
+    print("import capreg imports directly (median cumulative ms): "
+          + ", ".join(f"{k} {v:.2f}" for k, v in direct.items()))
+
+
+def main():
+    out_path = sys.argv[1]
+    machine = {
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu": cpu_model(),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "capreg_build": capreg_build(),
+        "loadavg_before": os.getloadavg()[0],
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    capreg_bench.bind()
+    ticks = cpu_ticks()
+
+    # Side by side, in one process: every row below comes from this one run.
+    calls = bench_calls()
+    exact = bench_resolve(False)
+    respelled = bench_resolve(True)
+    own_ms, cumulative_ms, direct = bench_import()
+
+    machine["loadavg_after"] = os.getloadavg()[0]
+    if ticks and cpu_ticks():
+        steal, total = (after - before for after, before in zip(cpu_ticks(), ticks))
+        machine["steal_percent"] = round(100 * steal / max(total, 1), 1)
+    direct = dict(sorted(direct.items(), key=lambda kv: -kv[1]))
+    rows = build_rows(calls, exact, respelled, (own_ms, cumulative_ms, direct))
+    print_table(machine, rows)
 
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     with open(out_path, "w") as f:

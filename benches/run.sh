@@ -20,7 +20,7 @@ fi
 
 WHEELS="$(mktemp -d)"
 EXT="$ROOT/benches/bench_ext"
-cleanup() { rm -rf "$WHEELS" "$EXT/build" "$EXT"/*.egg-info; }
+cleanup() { rm -rf "$WHEELS" "$EXT/build" "$EXT"/*.egg-info "$EXT/api300_gen.c"; }
 trap cleanup EXIT
 
 echo "==> building capreg_bench" >&2
@@ -28,5 +28,5 @@ rm -rf "$EXT/build"  # a stale build dir would hide changes to the generated sou
 "$PY" -m pip wheel -q --disable-pip-version-check --no-build-isolation --no-deps -w "$WHEELS" "$EXT" >&2
 "$PY" -m pip install -q --disable-pip-version-check --no-deps --force-reinstall "$WHEELS"/*.whl >&2
 
-echo "==> running (about a minute)" >&2
+echo "==> running (well under a minute)" >&2
 "$PY" "$ROOT/benches/registry.py" "$ROOT/bench-results/registry.json"

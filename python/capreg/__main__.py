@@ -59,10 +59,10 @@ def _check(args: argparse.Namespace) -> int:
         error: Optional[str] = None
         try:
             importlib.import_module(module)
-        except Exception as e:  # report every failure, of any kind, per module
-            error = f"{type(e).__name__}: {e}"
+        except Exception as exc:  # report every failure, of any kind, per module
+            error = f"{type(exc).__name__}: {exc}"
         entries = _capreg.journal(since)
-        failed = error is not None or any(e["error"] for e in entries)
+        failed = error is not None or any(entry["error"] for entry in entries)
         reports.append({"module": module, "ok": not failed, "error": error, "requests": entries})
     if args.json:
         print(json.dumps(reports, indent=2))
