@@ -2,7 +2,7 @@
 
 from typing import Any, Dict, List, Optional, Tuple, final
 
-__all__: List[str]
+__all__ = ["ABI_MAJOR", "ABI_MINOR", "Api", "Function", "_REGISTRY", "apis", "describe", "journal", "journal_seq", "request"]
 
 ABI_MAJOR: int
 ABI_MINOR: int
