@@ -79,3 +79,13 @@ def test_from_library_refuses_a_library_without_the_entry_point():
 
     message = rs.from_library_error(tools.__file__)
     assert "is not a capreg provider library" in message and "capreg_library_declarations" in message
+
+
+def test_from_library_resolves_with_the_same_checks():
+    import capreg_test_rsprovider.capreg_test_rsprovider as provider
+
+    path = provider.__file__
+    assert rs.from_library_add(path, 40, 2) == 42
+    message = rs.from_library_too_new(path)
+    for needle in ["'capreg_test_rsconsumer.too_new'", '"^3"', "mathkit 1.4.0", "mathkit 2.0.0", path]:
+        assert needle in message, needle

@@ -10,14 +10,14 @@ get typed function pointers or one clear :class:`ResolutionError` (an ``ImportEr
     api = capreg.request("mathkit", "^1.2")    # the highest matching version
     api.address("add_i64", "fn(i64, i64) -> i64")
 
-Importing this package is cheap: discovery (``importlib.metadata``) runs only when a request
-needs a provider that is not published yet.
+Importing this package is cheap (it imports nothing beyond its own modules, not even ``typing``):
+discovery (``importlib.metadata``) runs only when a request needs a provider that is not
+published yet.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import List, Optional
 
 from capreg import _capreg
 from capreg._capreg import ABI_MAJOR, ABI_MINOR, Api, Function
@@ -66,7 +66,7 @@ def _caller_module(depth: int) -> str:
         return "__main__"
 
 
-def request(api: str, requirement: str, *, requester: Optional[str] = None) -> Api:
+def request(api: str, requirement: str, *, requester: str | None = None) -> Api:
     """The highest published version of ``api`` that satisfies ``requirement`` (``"^1.2"``,
     ``">=1.2, <3"``), importing its provider through the entry-point group ``capreg.apis`` if it
     is not published yet. ``requester`` (default: the calling module's name) is named in every
@@ -74,12 +74,12 @@ def request(api: str, requirement: str, *, requester: Optional[str] = None) -> A
     return _capreg.request(api, requirement, requester or _caller_module(1))
 
 
-def describe(api: str) -> List[Api]:
+def describe(api: str) -> list[Api]:
     """Every published version of ``api``, ascending (discovering its provider if needed)."""
     return _capreg.describe(api)
 
 
-def apis(*, discover: bool = True) -> List[Api]:
+def apis(*, discover: bool = True) -> list[Api]:
     """Every published API version. With ``discover`` (the default), every installed provider is
     imported first; one that fails to import is logged on the ``capreg`` logger and skipped."""
     found, failures = _capreg.apis(discover)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
-
 GROUP = "capreg.apis"
 
 
-def entry_points(api: Optional[str] = None) -> List[Tuple[str, str, str]]:
+def entry_points(api: str | None = None) -> list[tuple[str, str, str]]:
     """``(name, distribution, value)`` for each entry point of the group (named ``api``, if given).
 
     Walks distributions rather than calling ``importlib.metadata.entry_points()`` so that the

@@ -5,7 +5,9 @@ The registry (``capreg._capreg``) builds them; each carries what its message nam
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple
+TYPE_CHECKING = False  # typing is not imported at run time: it would double import time
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = [
     "ResolutionError",
@@ -38,16 +40,16 @@ class ResolutionError(ImportError):
         self,
         message: str,
         *,
-        code: Optional[int] = None,
-        api: Optional[str] = None,
-        requirement: Optional[str] = None,
-        requester: Optional[str] = None,
-        provider: Optional[str] = None,
-        found_version: Optional[str] = None,
-        file: Optional[str] = None,
+        code: int | None = None,
+        api: str | None = None,
+        requirement: str | None = None,
+        requester: str | None = None,
+        provider: str | None = None,
+        found_version: str | None = None,
+        file: str | None = None,
         functions: Sequence[str] = (),
         missing: Sequence[str] = (),
-        mismatched: Sequence[Tuple[str, str, str]] = (),
+        mismatched: Sequence[tuple[str, str, str]] = (),
     ) -> None:
         super().__init__(message, name=provider, path=file)
         if code is not None:

@@ -67,12 +67,12 @@ unsafe extern "C" fn request(
             let api = c_str(
                 api,
                 "request",
-                &format!("API name requested by '{requester}'"),
+                format_args!("API name requested by '{requester}'"),
             )?;
             let requirement = c_str(
                 requirement,
                 "request",
-                &format!("version requirement of '{requester}' for '{api}'"),
+                format_args!("version requirement of '{requester}' for '{api}'"),
             )?;
             if out.is_null() {
                 return Err(Error::BadArgument {
@@ -233,13 +233,13 @@ unsafe extern "C" fn import_py(
             let api = c_str(
                 api,
                 "import",
-                &format!("API name requested by '{requester}'"),
+                format_args!("API name requested by '{requester}'"),
             )
             .map_err(fail)?;
             let requirement = c_str(
                 requirement,
                 "import",
-                &format!("version requirement of '{requester}' for '{api}'"),
+                format_args!("version requirement of '{requester}' for '{api}'"),
             )
             .map_err(fail)?;
             let items = read_items(items, n_items, requester).map_err(fail)?;

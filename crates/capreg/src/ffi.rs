@@ -41,14 +41,15 @@ pub unsafe fn guard(
     }
 }
 
-/// A C string argument as UTF-8, with an error that names the call and the argument.
+/// A C string argument as UTF-8, with an error that names the call and the argument. `what`
+/// is formatted only on failure, so passing `format_args!` costs nothing on the hot path.
 ///
 /// # Safety
 /// `ptr` must be NULL or a NUL-terminated string that outlives `'a`.
 pub unsafe fn c_str<'a>(
     ptr: *const c_char,
     call: &'static str,
-    what: &str,
+    what: impl std::fmt::Display,
 ) -> Result<&'a str, Error> {
     if ptr.is_null() {
         return Err(Error::bad(call, format!("the {what} is NULL")));
@@ -90,9 +91,9 @@ pub unsafe fn read_declaration(decl: *const abi::capreg_api_decl) -> Result<Decl
     // SAFETY: the caller promises the declaration's strings are NULL or readable.
     let name = unsafe { c_str(d.name, CALL, "API name") }?;
     // SAFETY: as above.
-    let version = unsafe { c_str(d.version, CALL, &format!("version of API '{name}'")) }?;
+    let version = unsafe { c_str(d.version, CALL, format_args!("version of API '{name}'")) }?;
     // SAFETY: as above.
-    let provider = unsafe { c_str(d.provider, CALL, &format!("provider of API '{name}'")) }?;
+    let provider = unsafe { c_str(d.provider, CALL, format_args!("provider of API '{name}'")) }?;
     if d.n_functions > 0 && d.functions.is_null() {
         return Err(Error::bad(
             CALL,
@@ -116,15 +117,20 @@ pub unsafe fn read_declaration(decl: *const abi::capreg_api_decl) -> Result<Decl
     };
     let mut functions = Vec::with_capacity(raw.len());
     for (i, f) in raw.iter().enumerate() {
-        let at = |what: &str| format!("{what} of function {i} of API '{name}' {version}");
         // SAFETY: the caller promises the strings are readable.
-        let fname = unsafe { c_str(f.name, CALL, &at("name")) }?;
+        let fname = unsafe {
+            c_str(
+                f.name,
+                CALL,
+                format_args!("name of function {i} of API '{name}' {version}"),
+            )
+        }?;
         // SAFETY: as above.
         let signature = unsafe {
             c_str(
                 f.signature,
                 CALL,
-                &format!("signature of function '{fname}' of API '{name}' {version}"),
+                format_args!("signature of function '{fname}' of API '{name}' {version}"),
             )
         }?;
         // SAFETY: as above.
@@ -132,7 +138,7 @@ pub unsafe fn read_declaration(decl: *const abi::capreg_api_decl) -> Result<Decl
             c_str(
                 f.since,
                 CALL,
-                &format!("'since' of function '{fname}' of API '{name}' {version}"),
+                format_args!("'since' of function '{fname}' of API '{name}' {version}"),
             )
         }?;
         let address = f.address.ok_or_else(|| {
@@ -186,7 +192,7 @@ pub unsafe fn read_items<'a>(
                 c_str(
                     item.name,
                     CALL,
-                    &format!("name of import item {i} of '{requester}'"),
+                    format_args!("name of import item {i} of '{requester}'"),
                 )
             }?;
             // SAFETY: as above.
@@ -194,7 +200,7 @@ pub unsafe fn read_items<'a>(
                 c_str(
                     item.signature,
                     CALL,
-                    &format!("signature of import item '{name}' of '{requester}'"),
+                    format_args!("signature of import item '{name}' of '{requester}'"),
                 )
             }?;
             if item.flags & !abi::CAPREG_OPTIONAL != 0 {

@@ -8,12 +8,13 @@
 //! Locking rule: no tracing event is emitted and no callback runs while the state lock is held
 //! (a subscriber or a discovery may need the GIL, and a GIL holder may be waiting for the lock).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ffi::CString;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use capreg_abi as abi;
+use rustc_hash::{FxHashMap, FxHashSet};
 use semver::{Version, VersionReq};
 
 use crate::error::{top_level, Error, Found, Mismatch, Missing};
@@ -96,7 +97,8 @@ pub struct PublishedApi {
     provider: CString,
     file: CString,
     functions: Vec<PublishedFunction>,
-    index: HashMap<String, usize>,
+    /// Function name -> position; FxHash: names are short and chosen by the provider.
+    index: FxHashMap<String, usize>,
 }
 
 impl PublishedApi {
@@ -147,7 +149,7 @@ pub struct Resolution {
 struct State {
     /// Every version of each API, ascending.
     apis: HashMap<String, Vec<&'static PublishedApi>>,
-    handles: HashSet<usize>,
+    handles: FxHashSet<usize>,
     /// Provider module -> the distribution discovery found it in.
     distributions: HashMap<String, String>,
     /// API name -> what discovery did for it.
@@ -636,7 +638,7 @@ fn build_published(decl: Declaration) -> Result<PublishedApi, Error> {
         ))
     })?;
     let mut functions = Vec::with_capacity(decl.functions.len());
-    let mut index = HashMap::with_capacity(decl.functions.len());
+    let mut index = FxHashMap::with_capacity_and_hasher(decl.functions.len(), Default::default());
     for (i, f) in decl.functions.into_iter().enumerate() {
         if f.name.is_empty() {
             return Err(bad(format!(

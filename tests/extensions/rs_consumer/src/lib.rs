@@ -143,6 +143,26 @@ fn from_library_error(path: &str) -> PyResult<String> {
     }
 }
 
+/// The Python-free path on a real provider library: mathkit 1.x's add, resolved without the
+/// registry extension (a process-local registry, the same checks).
+#[pyfunction]
+fn from_library_add(path: &str, a: i64, b: i64) -> PyResult<i64> {
+    // SAFETY: the tests pass the provider's own library, whose initialisers are harmless.
+    let table = unsafe { Mathkit1::from_library(path) }
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok((table.add_i64)(a, b))
+}
+
+/// The Python-free path asked for a version the library does not have: the error's message.
+#[pyfunction]
+fn from_library_too_new(path: &str) -> PyResult<String> {
+    // SAFETY: as above.
+    match unsafe { TooNew::from_library(path) } {
+        Ok(_) => Err(PyValueError::new_err("expected an error")),
+        Err(e) => Ok(e.to_string()),
+    }
+}
+
 #[pymodule(gil_used = false)]
 fn capreg_test_rsconsumer(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Like a real consumer: resolve at import, so a broken install fails here, by name.
@@ -162,5 +182,7 @@ fn capreg_test_rsconsumer(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(import_wrong, m)?)?;
     m.add_function(wrap_pyfunction!(import_too_new, m)?)?;
     m.add_function(wrap_pyfunction!(from_library_error, m)?)?;
+    m.add_function(wrap_pyfunction!(from_library_add, m)?)?;
+    m.add_function(wrap_pyfunction!(from_library_too_new, m)?)?;
     Ok(())
 }

@@ -125,6 +125,9 @@ capreg::declare_api! {
     }
 }
 
+// The same declarations, for programs that open this library directly (`from_library`).
+capreg::export_library!(MATHKIT_1, MATHKIT_2);
+
 #[pymodule(gil_used = false)]
 fn capreg_test_rsprovider(m: &Bound<'_, PyModule>) -> PyResult<()> {
     MATHKIT_1.publish(m.py())?;
