@@ -25,7 +25,7 @@ import capreg_bench
 
 CALLS = 50_000_000  # C calls per timed loop
 PY_CALLS = CALLS // 100  # Python-level calls per timed loop
-ROUNDS = int(os.environ.get("CAPREG_BENCH_ROUNDS", "5"))  # best of (more: steadier on a noisy VM)
+ROUNDS = int(os.environ.get("CAPREG_BENCH_ROUNDS", "15"))  # best of (more: steadier on a noisy VM)
 RESOLVES = 2_000
 IMPORTS = 15
 

@@ -15,27 +15,27 @@ discovery (``importlib.metadata``) runs only when a request needs a provider tha
 published yet.
 """
 
-from __future__ import annotations
-
 import sys
 
 from capreg import _capreg
 from capreg._capreg import ABI_MAJOR, ABI_MINOR, Api, Function
-from capreg._errors import (
-    AbiMismatchError,
-    ApiNotFoundError,
-    BadArgumentError,
-    ConflictError,
-    InternalError,
-    MissingFunctionError,
-    ProviderLoadError,
-    ResolutionError,
-    SignatureMismatchError,
-    SubinterpreterError,
-    VersionMismatchError,
-)
-
 __version__ = "0.1.0"
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from capreg._errors import (
+        AbiMismatchError,
+        ApiNotFoundError,
+        BadArgumentError,
+        ConflictError,
+        InternalError,
+        MissingFunctionError,
+        ProviderLoadError,
+        ResolutionError,
+        SignatureMismatchError,
+        SubinterpreterError,
+        VersionMismatchError,
+    )
 
 __all__ = [
     "ABI_MAJOR",
@@ -59,6 +59,33 @@ __all__ = [
 ]
 
 
+_ERRORS = frozenset(
+    {
+        "AbiMismatchError",
+        "ApiNotFoundError",
+        "BadArgumentError",
+        "ConflictError",
+        "InternalError",
+        "MissingFunctionError",
+        "ProviderLoadError",
+        "ResolutionError",
+        "SignatureMismatchError",
+        "SubinterpreterError",
+        "VersionMismatchError",
+    }
+)
+
+
+def __getattr__(name: str) -> object:
+    # The exception classes load on first use (PEP 562): a process in which nothing fails never
+    # pays for defining them, and `import capreg` stays within its import-time budget.
+    if name in _ERRORS:
+        from capreg import _errors
+
+        return getattr(_errors, name)
+    raise AttributeError(f"module 'capreg' has no attribute {name!r}")
+
+
 def _caller_module(depth: int) -> str:
     try:
         return sys._getframe(depth + 1).f_globals.get("__name__") or "__main__"
@@ -66,7 +93,7 @@ def _caller_module(depth: int) -> str:
         return "__main__"
 
 
-def request(api: str, requirement: str, *, requester: str | None = None) -> Api:
+def request(api: str, requirement: str, *, requester: "str | None" = None) -> Api:
     """The highest published version of ``api`` that satisfies ``requirement`` (``"^1.2"``,
     ``">=1.2, <3"``), importing its provider through the entry-point group ``capreg.apis`` if it
     is not published yet. ``requester`` (default: the calling module's name) is named in every
@@ -74,12 +101,12 @@ def request(api: str, requirement: str, *, requester: str | None = None) -> Api:
     return _capreg.request(api, requirement, requester or _caller_module(1))
 
 
-def describe(api: str) -> list[Api]:
+def describe(api: str) -> "list[Api]":
     """Every published version of ``api``, ascending (discovering its provider if needed)."""
     return _capreg.describe(api)
 
 
-def apis(*, discover: bool = True) -> list[Api]:
+def apis(*, discover: bool = True) -> "list[Api]":
     """Every published API version. With ``discover`` (the default), every installed provider is
     imported first; one that fails to import is logged on the ``capreg`` logger and skipped."""
     found, failures = _capreg.apis(discover)

@@ -3,8 +3,6 @@
 The registry (``capreg._capreg``) builds them; each carries what its message names.
 """
 
-from __future__ import annotations
-
 TYPE_CHECKING = False  # typing is not imported at run time: it would double import time
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -40,16 +38,16 @@ class ResolutionError(ImportError):
         self,
         message: str,
         *,
-        code: int | None = None,
-        api: str | None = None,
-        requirement: str | None = None,
-        requester: str | None = None,
-        provider: str | None = None,
-        found_version: str | None = None,
-        file: str | None = None,
-        functions: Sequence[str] = (),
-        missing: Sequence[str] = (),
-        mismatched: Sequence[tuple[str, str, str]] = (),
+        code: "int | None" = None,
+        api: "str | None" = None,
+        requirement: "str | None" = None,
+        requester: "str | None" = None,
+        provider: "str | None" = None,
+        found_version: "str | None" = None,
+        file: "str | None" = None,
+        functions: "Sequence[str]" = (),
+        missing: "Sequence[str]" = (),
+        mismatched: "Sequence[tuple[str, str, str]]" = (),
     ) -> None:
         super().__init__(message, name=provider, path=file)
         if code is not None:
