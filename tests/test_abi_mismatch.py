@@ -1,0 +1,51 @@
+"""Consumers check the registry table before trusting it: a wrong magic, major or size is one
+clear ImportError, in C (capreg.h) and in Rust (capreg::python), never a crash."""
+
+import pytest
+
+from conftest import run_python
+
+# Puts a fake `capreg._capreg` whose capsule points at a table we forge, then imports a consumer.
+FORGE = """
+import ctypes, sys, types
+
+class Table(ctypes.Structure):
+    _fields_ = [("magic", ctypes.c_uint32), ("abi_major", ctypes.c_uint16), ("abi_minor", ctypes.c_uint16),
+                ("size", ctypes.c_uint32), ("reserved", ctypes.c_uint32), ("slots", ctypes.c_void_p * 7)]
+
+table = Table({magic}, {major}, 0, {size}, 0)
+name = ctypes.create_string_buffer(b"capreg._REGISTRY")
+new_capsule = ctypes.pythonapi.PyCapsule_New
+new_capsule.restype = ctypes.py_object
+new_capsule.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+fake = types.ModuleType("capreg._capreg")
+fake._REGISTRY = new_capsule(ctypes.addressof(table), ctypes.addressof(name), None)
+sys.modules["capreg"] = types.ModuleType("capreg")
+sys.modules["capreg._capreg"] = fake
+try:
+    import {consumer}
+except ImportError as e:
+    print("ImportError:", e)
+else:
+    print("imported")
+"""
+
+GOOD_MAGIC, FULL_SIZE = 0x43524547, 64
+
+
+@pytest.mark.parametrize("consumer", ["capreg_test_cconsumer", "capreg_test_rsconsumer"])
+@pytest.mark.parametrize(
+    "magic, major, size, needle",
+    [
+        (0xDEADBEEF, 1, FULL_SIZE, "magic"),
+        (GOOD_MAGIC, 2, FULL_SIZE, "ABI major 2"),
+        (GOOD_MAGIC, 1, 24, "table is 24 bytes"),
+    ],
+)
+def test_consumers_refuse_a_foreign_table(consumer, magic, major, size, needle):
+    proc = run_python(FORGE.format(magic=magic, major=major, size=size, consumer=consumer))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert out.startswith("ImportError: capreg:"), out
+    assert needle in out, out
+    assert "pip install" in out or "install a capreg" in out, out
