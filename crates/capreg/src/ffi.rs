@@ -220,3 +220,82 @@ pub unsafe fn read_items<'a>(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(err: &abi::capreg_error) -> String {
+        // SAFETY: `guard` always leaves a NUL-terminated message.
+        unsafe { CStr::from_ptr(err.message.as_ptr()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    fn blank_error() -> Box<abi::capreg_error> {
+        Box::new(abi::capreg_error {
+            code: -1,
+            message: [1; abi::CAPREG_MESSAGE_CAPACITY],
+        })
+    }
+
+    #[test]
+    fn a_panic_becomes_an_internal_error_not_an_unwind() {
+        let mut err = blank_error();
+        // SAFETY: `err` is writable.
+        let code = unsafe { guard(&mut *err, || panic!("boom in the registry")) };
+        assert_eq!(code, abi::CAPREG_ERR_INTERNAL);
+        assert_eq!(err.code, abi::CAPREG_ERR_INTERNAL);
+        assert!(
+            message(&err).contains("caught a panic: boom in the registry"),
+            "{}",
+            message(&err)
+        );
+    }
+
+    #[test]
+    fn success_clears_the_error_and_null_err_is_allowed() {
+        let mut err = blank_error();
+        // SAFETY: `err` is writable; NULL is allowed.
+        unsafe {
+            assert_eq!(guard(&mut *err, || Ok(())), abi::CAPREG_OK);
+            assert_eq!(
+                guard(std::ptr::null_mut(), || Err(Error::bad("t", "x"))),
+                abi::CAPREG_ERR_BAD_ARGUMENT
+            );
+        }
+        assert_eq!((err.code, message(&err).as_str()), (abi::CAPREG_OK, ""));
+    }
+
+    #[test]
+    fn c_strings_are_checked() {
+        let bad = c"\xff\xfe";
+        // SAFETY: NULL and valid C strings.
+        unsafe {
+            assert!(c_str(std::ptr::null(), "t", "API name")
+                .unwrap_err()
+                .to_string()
+                .contains("the API name is NULL"));
+            let err = c_str(bad.as_ptr(), "t", "API name")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("not valid UTF-8") && err.contains("\\xff\\xfe"),
+                "{err}"
+            );
+            assert_eq!(c_str(c"ok".as_ptr(), "t", "API name").unwrap(), "ok");
+        }
+    }
+
+    #[test]
+    fn long_messages_are_cut_and_marked_in_the_struct() {
+        let mut err = blank_error();
+        let long = Error::Internal {
+            problem: "x".repeat(10_000),
+        };
+        // SAFETY: `err` is writable.
+        unsafe { write_c_error(&mut *err, &long) };
+        let text = message(&err);
+        assert!(text.len() < abi::CAPREG_MESSAGE_CAPACITY && text.ends_with("more bytes cut]"));
+    }
+}
