@@ -17,6 +17,7 @@ pub use capreg_abi as abi;
 
 pub mod declare;
 pub mod error;
+pub mod header;
 pub mod ffi;
 pub mod import;
 pub mod journal;

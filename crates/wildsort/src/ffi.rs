@@ -1,0 +1,95 @@
+//! The C ABI of `wildsort` 1.0.0 and its declaration. Each function checks its pointers and
+//! catches panics: nothing unwinds into C, no input crashes.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::{WILDSORT_ERR_INTERNAL, WILDSORT_ERR_NULL, WILDSORT_OK, WILDSORT_VERSION};
+
+/// Runs `body` on `len` elements at `data`, or checks NULL-with-length and catches panics.
+///
+/// # Safety
+/// `data` must be NULL or valid for reads and writes of `len` elements.
+unsafe fn on_slice<T>(data: *mut T, len: usize, body: impl FnOnce(&mut [T])) -> i32 {
+    if len == 0 {
+        return WILDSORT_OK;
+    }
+    if data.is_null() {
+        return WILDSORT_ERR_NULL;
+    }
+    // SAFETY: non-NULL and valid for `len` elements by the caller's contract.
+    let slice = unsafe { std::slice::from_raw_parts_mut(data, len) };
+    match catch_unwind(AssertUnwindSafe(|| body(slice))) {
+        Ok(()) => WILDSORT_OK,
+        Err(_) => WILDSORT_ERR_INTERNAL,
+    }
+}
+
+macro_rules! sorts {
+    ($($name:ident: $t:ty => $rust:path;)*) => {$(
+        /// # Safety
+        /// `data` must be NULL or valid for reads and writes of `len` elements.
+        unsafe extern "C" fn $name(data: *mut $t, len: usize) -> i32 {
+            // SAFETY: forwarded from this function's contract.
+            unsafe { on_slice(data, len, $rust) }
+        }
+    )*};
+}
+
+sorts! {
+    sort_i64: i64 => crate::sort_i64;
+    sort_u64: u64 => crate::sort_u64;
+    sort_i32: i32 => crate::sort_i32;
+    sort_u32: u32 => crate::sort_u32;
+    sort_f64: f64 => crate::sort_f64;
+    sort_f32: f32 => crate::sort_f32;
+}
+
+macro_rules! argsorts {
+    ($($name:ident: $t:ty => $rust:path;)*) => {$(
+        /// # Safety
+        /// `keys` must be NULL or valid for reads of `len` elements, `out` NULL or valid for
+        /// writes of `len` indices; they must not overlap.
+        unsafe extern "C" fn $name(keys: *const $t, len: usize, out: *mut usize) -> i32 {
+            if len > 0 && keys.is_null() {
+                return WILDSORT_ERR_NULL;
+            }
+            // SAFETY: `keys` is valid for `len` reads (checked non-NULL when len > 0); `out` as
+            // the contract says, checked by `on_slice`.
+            unsafe {
+                let keys: &[$t] = if len == 0 { &[] } else { std::slice::from_raw_parts(keys, len) };
+                on_slice(out, len, |out| $rust(keys, out))
+            }
+        }
+    )*};
+}
+
+argsorts! {
+    argsort_i64: i64 => crate::argsort_i64;
+    argsort_f64: f64 => crate::argsort_f64;
+}
+
+extern "C" fn version() -> u32 {
+    WILDSORT_VERSION
+}
+
+capreg::declare_api! {
+    /// `wildsort` 1.0.0.
+    pub static WILDSORT_1: {
+        name: "wildsort",
+        version: "1.0.0",
+        provider: "libwildsort",
+        functions: {
+            fn sort_i64: unsafe extern "C" fn(*mut i64, usize) -> i32 = sort_i64, since = "1.0";
+            fn sort_u64: unsafe extern "C" fn(*mut u64, usize) -> i32 = sort_u64, since = "1.0";
+            fn sort_i32: unsafe extern "C" fn(*mut i32, usize) -> i32 = sort_i32, since = "1.0";
+            fn sort_u32: unsafe extern "C" fn(*mut u32, usize) -> i32 = sort_u32, since = "1.0";
+            fn sort_f64: unsafe extern "C" fn(*mut f64, usize) -> i32 = sort_f64, since = "1.0";
+            fn sort_f32: unsafe extern "C" fn(*mut f32, usize) -> i32 = sort_f32, since = "1.0";
+            fn argsort_i64: unsafe extern "C" fn(*const i64, usize, *mut usize) -> i32 = argsort_i64, since = "1.0";
+            fn argsort_f64: unsafe extern "C" fn(*const f64, usize, *mut usize) -> i32 = argsort_f64, since = "1.0";
+            fn version: extern "C" fn() -> u32 = version, since = "1.0";
+        }
+    }
+}
+
+capreg::export_library!(WILDSORT_1);

@@ -1,0 +1,99 @@
+/*
+ * wildsort.h -- the C API 'wildsort' 1.0.0, for consumers that reach it through capreg.
+ *
+ * GENERATED from the Rust declaration of 'wildsort' by capreg::header. Do not edit:
+ * UPDATE_HEADERS=1 cargo test -p wildsort --test header
+ *
+ * Use (the GIL held, e.g. in a module's init; Python.h and capreg.h first):
+ *
+ *     static Wildsort_API wildsort;
+ *     if (Wildsort_Import(&wildsort, "^1.0", "mypkg._native") < 0)
+ *         return NULL;   // a capreg.ResolutionError (an ImportError) is set
+ *     wildsort.sort_i64(...);
+ */
+#ifndef WILDSORT_H
+#define WILDSORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#ifndef __cplusplus
+#include <stdbool.h>
+#endif
+#include "capreg.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WILDSORT_API_NAME "wildsort"
+#define WILDSORT_API_VERSION "1.0.0"
+
+/* sort_i64: fn(*mut i64, usize) -> i32 (since 1.0) */
+typedef int32_t (*wildsort_sort_i64_fn)(int64_t *, size_t);
+/* sort_u64: fn(*mut u64, usize) -> i32 (since 1.0) */
+typedef int32_t (*wildsort_sort_u64_fn)(uint64_t *, size_t);
+/* sort_i32: fn(*mut i32, usize) -> i32 (since 1.0) */
+typedef int32_t (*wildsort_sort_i32_fn)(int32_t *, size_t);
+/* sort_u32: fn(*mut u32, usize) -> i32 (since 1.0) */
+typedef int32_t (*wildsort_sort_u32_fn)(uint32_t *, size_t);
+/* sort_f64: fn(*mut f64, usize) -> i32 (since 1.0) */
+typedef int32_t (*wildsort_sort_f64_fn)(double *, size_t);
+/* sort_f32: fn(*mut f32, usize) -> i32 (since 1.0) */
+typedef int32_t (*wildsort_sort_f32_fn)(float *, size_t);
+/* argsort_i64: fn(*const i64, usize, *mut usize) -> i32 (since 1.0) */
+typedef int32_t (*wildsort_argsort_i64_fn)(int64_t const *, size_t, size_t *);
+/* argsort_f64: fn(*const f64, usize, *mut usize) -> i32 (since 1.0) */
+typedef int32_t (*wildsort_argsort_f64_fn)(double const *, size_t, size_t *);
+/* version: fn() -> u32 (since 1.0) */
+typedef uint32_t (*wildsort_version_fn)(void);
+
+/* Every function of wildsort 1.0.0, resolved by name and checked by signature. */
+typedef struct Wildsort_API {
+    wildsort_sort_i64_fn sort_i64;
+    wildsort_sort_u64_fn sort_u64;
+    wildsort_sort_i32_fn sort_i32;
+    wildsort_sort_u32_fn sort_u32;
+    wildsort_sort_f64_fn sort_f64;
+    wildsort_sort_f32_fn sort_f32;
+    wildsort_argsort_i64_fn argsort_i64;
+    wildsort_argsort_f64_fn argsort_f64;
+    wildsort_version_fn version;
+} Wildsort_API;
+
+#ifdef Py_PYTHON_H
+/* Resolves every function of 'wildsort' matching `requirement` into *api. Returns 0, or -1 with a
+ * capreg.ResolutionError set that names `consumer`, the version found and the fix. */
+static inline int Wildsort_Import(Wildsort_API *api, const char *requirement, const char *consumer)
+{
+    static const capreg_import_item items[9] = {
+        {"sort_i64", "fn(*mut i64, usize) -> i32", 0},
+        {"sort_u64", "fn(*mut u64, usize) -> i32", 0},
+        {"sort_i32", "fn(*mut i32, usize) -> i32", 0},
+        {"sort_u32", "fn(*mut u32, usize) -> i32", 0},
+        {"sort_f64", "fn(*mut f64, usize) -> i32", 0},
+        {"sort_f32", "fn(*mut f32, usize) -> i32", 0},
+        {"argsort_i64", "fn(*const i64, usize, *mut usize) -> i32", 0},
+        {"argsort_f64", "fn(*const f64, usize, *mut usize) -> i32", 0},
+        {"version", "fn() -> u32", 0},
+    };
+    capreg_fn out[9];
+    if (capreg_import(WILDSORT_API_NAME, requirement, consumer, items, 9, out) < 0)
+        return -1;
+    api->sort_i64 = (wildsort_sort_i64_fn)out[0];
+    api->sort_u64 = (wildsort_sort_u64_fn)out[1];
+    api->sort_i32 = (wildsort_sort_i32_fn)out[2];
+    api->sort_u32 = (wildsort_sort_u32_fn)out[3];
+    api->sort_f64 = (wildsort_sort_f64_fn)out[4];
+    api->sort_f32 = (wildsort_sort_f32_fn)out[5];
+    api->argsort_i64 = (wildsort_argsort_i64_fn)out[6];
+    api->argsort_f64 = (wildsort_argsort_f64_fn)out[7];
+    api->version = (wildsort_version_fn)out[8];
+    return 0;
+}
+#endif /* Py_PYTHON_H */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WILDSORT_H */
