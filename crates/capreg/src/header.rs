@@ -50,12 +50,19 @@ fn c_params(sig: &Signature, named: &mut BTreeSet<String>) -> String {
     if sig.params.is_empty() {
         return "void".into();
     }
-    sig.params.iter().map(|p| c_type(p, named)).collect::<Vec<_>>().join(", ")
+    sig.params
+        .iter()
+        .map(|p| c_type(p, named))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `wildsort` -> (`Wildsort`, `WILDSORT`, `wildsort`): the prefixes of a header's names.
 fn prefixes(api: &str) -> (String, String, String) {
-    let ident: String = api.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    let ident: String = api
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
     let mut camel = String::new();
     for part in ident.split('_').filter(|p| !p.is_empty()) {
         let mut chars = part.chars();
@@ -74,7 +81,14 @@ pub fn c_header(decl: &ApiDeclaration, regenerate: &str) -> String {
     let functions: Vec<(&str, Signature, &str, bool)> = decl
         .functions
         .iter()
-        .map(|f| (f.name, (f.signature)(), f.since, f.flags & crate::abi::CAPREG_DEPRECATED != 0))
+        .map(|f| {
+            (
+                f.name,
+                (f.signature)(),
+                f.since,
+                f.flags & crate::abi::CAPREG_DEPRECATED != 0,
+            )
+        })
         .collect();
     let mut typedefs = String::new();
     for (name, sig, since, deprecated) in &functions {
@@ -93,7 +107,11 @@ pub fn c_header(decl: &ApiDeclaration, regenerate: &str) -> String {
         }
         let note = if *deprecated { ", deprecated" } else { "" };
         let _ = writeln!(typedefs, "/* {name}: {sig} (since {since}{note}) */");
-        let _ = writeln!(typedefs, "typedef {ret} (*{lower}_{name}_fn)({});", c_params(sig, &mut named));
+        let _ = writeln!(
+            typedefs,
+            "typedef {ret} (*{lower}_{name}_fn)({});",
+            c_params(sig, &mut named)
+        );
     }
     let opaque: String = named
         .iter()
@@ -177,8 +195,12 @@ static inline int {camel}_Import({camel}_API *api, const char *requirement, cons
 ",
         api = decl.name,
         version = decl.version,
-        major = semver::Version::parse(decl.version).map(|v| v.major).unwrap_or(0),
-        minor = semver::Version::parse(decl.version).map(|v| v.minor).unwrap_or(0),
+        major = semver::Version::parse(decl.version)
+            .map(|v| v.major)
+            .unwrap_or(0),
+        minor = semver::Version::parse(decl.version)
+            .map(|v| v.minor)
+            .unwrap_or(0),
         first = functions.first().map(|f| f.0).unwrap_or("function"),
     )
 }
@@ -199,14 +221,28 @@ mod tests {
         ] {
             let sig = Signature::parse(text).unwrap();
             let mut named = BTreeSet::new();
-            let c = format!("{} ({})", c_type(&sig.ret, &mut named), c_params(&sig, &mut named));
+            let c = format!(
+                "{} ({})",
+                c_type(&sig.ret, &mut named),
+                c_params(&sig, &mut named)
+            );
             assert_eq!(Signature::parse(&c).unwrap(), sig, "{text} -> {c}");
         }
     }
 
     #[test]
     fn prefixes_are_c_identifiers() {
-        assert_eq!(prefixes("wildsort"), ("Wildsort".into(), "WILDSORT".into(), "wildsort".into()));
-        assert_eq!(prefixes("await-kit.v2"), ("AwaitKitV2".into(), "AWAIT_KIT_V2".into(), "await_kit_v2".into()));
+        assert_eq!(
+            prefixes("wildsort"),
+            ("Wildsort".into(), "WILDSORT".into(), "wildsort".into())
+        );
+        assert_eq!(
+            prefixes("await-kit.v2"),
+            (
+                "AwaitKitV2".into(),
+                "AWAIT_KIT_V2".into(),
+                "await_kit_v2".into()
+            )
+        );
     }
 }

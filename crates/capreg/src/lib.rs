@@ -17,8 +17,8 @@ pub use capreg_abi as abi;
 
 pub mod declare;
 pub mod error;
-pub mod header;
 pub mod ffi;
+pub mod header;
 pub mod import;
 pub mod journal;
 pub mod library;

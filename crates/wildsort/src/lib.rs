@@ -14,6 +14,8 @@
 
 pub mod radix;
 
+use voracious_radix_sort::RadixSort;
+
 /// Success.
 pub const WILDSORT_OK: i32 = 0;
 /// A buffer was NULL with a non-zero length.
@@ -23,55 +25,80 @@ pub const WILDSORT_ERR_INTERNAL: i32 = -2;
 /// `major << 16 | minor << 8 | patch`.
 pub const WILDSORT_VERSION: u32 = 0x01_00_00;
 
+/// Reinterprets a slice of one plain 8- or 4-byte type as another of the same size.
+fn cast<A, B>(data: &mut [A]) -> &mut [B] {
+    assert!(
+        std::mem::size_of::<A>() == std::mem::size_of::<B>()
+            && std::mem::align_of::<A>() == std::mem::align_of::<B>()
+    );
+    // SAFETY: same size and alignment (checked), and every bit pattern is valid for the plain
+    // integer and float types this is used with.
+    unsafe { std::slice::from_raw_parts_mut(data.as_mut_ptr().cast::<B>(), data.len()) }
+}
+
 /// Sorts `data` ascending.
 pub fn sort_i64(data: &mut [i64]) {
-    radix::sort_by_key(data, |&x| radix::i64_key(x));
+    data.voracious_sort();
 }
 
 pub fn sort_u64(data: &mut [u64]) {
-    radix::sort_by_key(data, |&x| x);
+    radix::sort_u64(data);
 }
 
 pub fn sort_i32(data: &mut [i32]) {
-    radix::sort_by_key(data, |&x| radix::i32_key(x));
+    data.voracious_sort();
 }
 
 pub fn sort_u32(data: &mut [u32]) {
-    radix::sort_by_key(data, |&x| u64::from(x));
+    radix::sort_u32(data);
 }
 
-/// Sorts by totalOrder.
+/// Sorts by totalOrder. Without NaN and -0.0 (the only values where numeric order and totalOrder
+/// part ways), voracious's own float sort is exact and fastest; otherwise each float becomes its
+/// signed order key in place, the keys are sorted as integers, and turned back.
 pub fn sort_f64(data: &mut [f64]) {
-    radix::sort_by_key(data, |&x| radix::f64_key(x));
+    if data.len() > SMALL_FLOATS
+        && !data
+            .iter()
+            .any(|x| x.is_nan() || x.to_bits() == (-0.0f64).to_bits())
+    {
+        data.voracious_sort();
+        return;
+    }
+    let keys: &mut [i64] = cast(data);
+    keys.iter_mut().for_each(|k| *k = radix::f64_signed_key(*k));
+    keys.voracious_sort();
+    keys.iter_mut().for_each(|k| *k = radix::f64_signed_key(*k));
 }
 
-/// Sorts by totalOrder.
+/// voracious compares small float slices with `partial_cmp` (wrong for NaN and -0.0): below
+/// this size floats always take the integer-key path.
+const SMALL_FLOATS: usize = 1000;
+
+/// Sorts by totalOrder, as [`sort_f64`].
 pub fn sort_f32(data: &mut [f32]) {
-    radix::sort_by_key(data, |&x| radix::f32_key(x));
+    if data.len() > SMALL_FLOATS
+        && !data
+            .iter()
+            .any(|x| x.is_nan() || x.to_bits() == (-0.0f32).to_bits())
+    {
+        data.voracious_sort();
+        return;
+    }
+    let keys: &mut [i32] = cast(data);
+    keys.iter_mut().for_each(|k| *k = radix::f32_signed_key(*k));
+    keys.voracious_sort();
+    keys.iter_mut().for_each(|k| *k = radix::f32_signed_key(*k));
 }
 
-/// Writes into `out` the indices that sort `keys` (stable). `out.len()` must equal `keys.len()`.
-fn argsort_by(keys: &[u64], out: &mut [usize]) {
-    #[derive(Clone, Copy)]
-    struct Entry {
-        key: u64,
-        index: usize,
-    }
-    let mut entries: Vec<Entry> = keys.iter().enumerate().map(|(index, &key)| Entry { key, index }).collect();
-    radix::sort_by_key(&mut entries, |e| e.key);
-    for (slot, entry) in out.iter_mut().zip(&entries) {
-        *slot = entry.index;
-    }
-}
-
+/// Writes into `out` the indices that sort `keys`, stably. `out.len()` must equal `keys.len()`.
 pub fn argsort_i64(keys: &[i64], out: &mut [usize]) {
-    let mapped: Vec<u64> = keys.iter().map(|&k| radix::i64_key(k)).collect();
-    argsort_by(&mapped, out);
+    radix::argsort(keys.iter().map(|&k| radix::i64_key(k)), out);
 }
 
+/// Writes into `out` the indices that sort `keys` by totalOrder, stably.
 pub fn argsort_f64(keys: &[f64], out: &mut [usize]) {
-    let mapped: Vec<u64> = keys.iter().map(|&k| radix::f64_key(k)).collect();
-    argsort_by(&mapped, out);
+    radix::argsort(keys.iter().map(|&k| radix::f64_key(k)), out);
 }
 
 mod ffi;

@@ -7,10 +7,22 @@ const OK: i32 = wildsort::WILDSORT_OK;
 
 fn resolve(name: &str, signature: &str) -> unsafe extern "C" fn() {
     let registry = Registry::new();
-    registry.publish(wildsort::WILDSORT_1.declaration()).unwrap();
-    let api = registry.request("wildsort", "^1.0", "tests", &mut |_| Ok(String::new())).unwrap();
-    let item = [ImportItem { name, signature, optional: false }];
-    registry.resolve(api, "tests", &item, None).unwrap().pointers[0].unwrap()
+    registry
+        .publish(wildsort::WILDSORT_1.declaration())
+        .unwrap();
+    let api = registry
+        .request("wildsort", "^1.0", "tests", &mut |_| Ok(String::new()))
+        .unwrap();
+    let item = [ImportItem {
+        name,
+        signature,
+        optional: false,
+    }];
+    registry
+        .resolve(api, "tests", &item, None)
+        .unwrap()
+        .pointers[0]
+        .unwrap()
 }
 
 type SortI64 = unsafe extern "C" fn(*mut i64, usize) -> i32;
@@ -33,9 +45,22 @@ fn pseudo_random(n: usize, seed: u64) -> Vec<u64> {
 #[test]
 fn sort_i64_matches_std_on_many_shapes() {
     // SAFETY: resolved against exactly this signature.
-    let sort: SortI64 = unsafe { std::mem::transmute(resolve("sort_i64", "int32_t (int64_t *, size_t)")) };
-    for (n, spread) in [(0, 1), (1, 1), (7, 3), (255, 1000), (256, 1000), (10_000, u64::MAX), (100_000, 16), (50_000, 1 << 40)] {
-        let mut data: Vec<i64> = pseudo_random(n, n as u64 + 7).into_iter().map(|x| ((x % spread) as i64).wrapping_sub((spread / 2) as i64)).collect();
+    let sort: SortI64 =
+        unsafe { std::mem::transmute(resolve("sort_i64", "int32_t (int64_t *, size_t)")) };
+    for (n, spread) in [
+        (0, 1),
+        (1, 1),
+        (7, 3),
+        (255, 1000),
+        (256, 1000),
+        (10_000, u64::MAX),
+        (100_000, 16),
+        (50_000, 1 << 40),
+    ] {
+        let mut data: Vec<i64> = pseudo_random(n, n as u64 + 7)
+            .into_iter()
+            .map(|x| ((x % spread) as i64).wrapping_sub((spread / 2) as i64))
+            .collect();
         data.extend([i64::MIN, i64::MAX, 0, -1].iter().take(n.min(4)));
         let mut expected = data.clone();
         expected.sort();
@@ -48,20 +73,42 @@ fn sort_i64_matches_std_on_many_shapes() {
 #[test]
 fn f64_uses_total_order() {
     // SAFETY: resolved against exactly this signature.
-    let sort: SortF64 = unsafe { std::mem::transmute(resolve("sort_f64", "fn(*mut f64, usize) -> i32")) };
+    let sort: SortF64 =
+        unsafe { std::mem::transmute(resolve("sort_f64", "fn(*mut f64, usize) -> i32")) };
     let neg_nan = f64::from_bits(f64::NAN.to_bits() | (1 << 63));
-    let mut data: Vec<f64> = vec![1.5, f64::NAN, 0.0, -0.0, f64::INFINITY, neg_nan, -1.0, f64::NEG_INFINITY, f64::MIN_POSITIVE];
-    data.extend(pseudo_random(1000, 3).into_iter().map(|x| f64::from_bits(x)));
+    let mut data: Vec<f64> = vec![
+        1.5,
+        f64::NAN,
+        0.0,
+        -0.0,
+        f64::INFINITY,
+        neg_nan,
+        -1.0,
+        f64::NEG_INFINITY,
+        f64::MIN_POSITIVE,
+    ];
+    data.extend(pseudo_random(1000, 3).into_iter().map(f64::from_bits));
     let mut expected = data.clone();
     expected.sort_by(f64::total_cmp);
     // SAFETY: a live buffer of that length.
     assert_eq!(unsafe { sort(data.as_mut_ptr(), data.len()) }, OK);
     let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(&data), bits(&expected));
-    let zeros: Vec<u64> = data.iter().filter(|x| **x == 0.0).map(|x| x.to_bits()).collect();
-    assert_eq!(zeros, [(-0.0f64).to_bits(), 0.0f64.to_bits()], "-0.0 sorts before 0.0");
+    let zeros: Vec<u64> = data
+        .iter()
+        .filter(|x| **x == 0.0)
+        .map(|x| x.to_bits())
+        .collect();
+    assert_eq!(
+        zeros,
+        [(-0.0f64).to_bits(), 0.0f64.to_bits()],
+        "-0.0 sorts before 0.0"
+    );
     assert!(data[0].is_nan() && data[0].is_sign_negative(), "-NaN first");
-    assert!(data[data.len() - 1].is_nan() && data[data.len() - 1].is_sign_positive(), "NaN last");
+    assert!(
+        data[data.len() - 1].is_nan() && data[data.len() - 1].is_sign_positive(),
+        "NaN last"
+    );
 }
 
 #[test]
@@ -69,21 +116,36 @@ fn argsorts_are_stable() {
     // SAFETY: resolved against exactly these signatures.
     let (argsort_i64, argsort_f64): (ArgsortI64, ArgsortF64) = unsafe {
         (
-            std::mem::transmute(resolve("argsort_i64", "int (const int64_t *, size_t, size_t *)")),
-            std::mem::transmute(resolve("argsort_f64", "fn(*const f64, usize, *mut usize) -> i32")),
+            std::mem::transmute(resolve(
+                "argsort_i64",
+                "int (const int64_t *, size_t, size_t *)",
+            )),
+            std::mem::transmute(resolve(
+                "argsort_f64",
+                "fn(*const f64, usize, *mut usize) -> i32",
+            )),
         )
     };
     for n in [0, 3, 300, 20_000] {
-        let keys: Vec<i64> = pseudo_random(n, 11).into_iter().map(|x| (x % 50) as i64 - 25).collect();
+        let keys: Vec<i64> = pseudo_random(n, 11)
+            .into_iter()
+            .map(|x| (x % 50) as i64 - 25)
+            .collect();
         let mut out = vec![usize::MAX; n];
         // SAFETY: live buffers of length n.
-        assert_eq!(unsafe { argsort_i64(keys.as_ptr(), n, out.as_mut_ptr()) }, OK);
+        assert_eq!(
+            unsafe { argsort_i64(keys.as_ptr(), n, out.as_mut_ptr()) },
+            OK
+        );
         let mut expected: Vec<usize> = (0..n).collect();
         expected.sort_by_key(|&i| keys[i]); // std's sort_by_key is stable
         assert_eq!(out, expected);
         let fkeys: Vec<f64> = keys.iter().map(|&k| k as f64 * 0.5).collect();
         // SAFETY: as above.
-        assert_eq!(unsafe { argsort_f64(fkeys.as_ptr(), n, out.as_mut_ptr()) }, OK);
+        assert_eq!(
+            unsafe { argsort_f64(fkeys.as_ptr(), n, out.as_mut_ptr()) },
+            OK
+        );
         assert_eq!(out, expected);
     }
 }
@@ -93,23 +155,39 @@ fn null_with_a_length_is_an_error_not_a_crash() {
     // SAFETY: resolved against exactly these signatures; the calls pass NULL on purpose.
     unsafe {
         let sort: SortI64 = std::mem::transmute(resolve("sort_i64", "fn(*mut i64, usize) -> i32"));
-        let argsort: ArgsortI64 = std::mem::transmute(resolve("argsort_i64", "fn(*const i64, usize, *mut usize) -> i32"));
+        let argsort: ArgsortI64 = std::mem::transmute(resolve(
+            "argsort_i64",
+            "fn(*const i64, usize, *mut usize) -> i32",
+        ));
         assert_eq!(sort(std::ptr::null_mut(), 0), OK);
         assert_eq!(sort(std::ptr::null_mut(), 5), wildsort::WILDSORT_ERR_NULL);
         assert_eq!(argsort(std::ptr::null(), 0, std::ptr::null_mut()), OK);
-        assert_eq!(argsort(std::ptr::null(), 3, [0usize; 3].as_mut_ptr()), wildsort::WILDSORT_ERR_NULL);
-        assert_eq!(argsort([1i64, 2, 3].as_ptr(), 3, std::ptr::null_mut()), wildsort::WILDSORT_ERR_NULL);
-        let version: extern "C" fn() -> u32 = std::mem::transmute(resolve("version", "uint32_t (void)"));
+        assert_eq!(
+            argsort(std::ptr::null(), 3, [0usize; 3].as_mut_ptr()),
+            wildsort::WILDSORT_ERR_NULL
+        );
+        assert_eq!(
+            argsort([1i64, 2, 3].as_ptr(), 3, std::ptr::null_mut()),
+            wildsort::WILDSORT_ERR_NULL
+        );
+        let version: extern "C" fn() -> u32 =
+            std::mem::transmute(resolve("version", "uint32_t (void)"));
         assert_eq!(version(), 0x01_00_00);
     }
 }
 
 #[test]
 fn other_widths() {
-    let mut a: Vec<i32> = pseudo_random(5000, 5).into_iter().map(|x| x as i32).collect();
+    let mut a: Vec<i32> = pseudo_random(5000, 5)
+        .into_iter()
+        .map(|x| x as i32)
+        .collect();
     let mut b: Vec<u32> = a.iter().map(|&x| x as u32).collect();
     let mut c: Vec<u64> = pseudo_random(5000, 9);
-    let mut d: Vec<f32> = pseudo_random(5000, 13).into_iter().map(|x| f32::from_bits(x as u32)).collect();
+    let mut d: Vec<f32> = pseudo_random(5000, 13)
+        .into_iter()
+        .map(|x| f32::from_bits(x as u32))
+        .collect();
     let (mut ea, mut eb, mut ec, mut ed) = (a.clone(), b.clone(), c.clone(), d.clone());
     ea.sort();
     eb.sort();
@@ -120,5 +198,30 @@ fn other_widths() {
     wildsort::sort_u64(&mut c);
     wildsort::sort_f32(&mut d);
     assert_eq!((a, b, c), (ea, eb, ec));
-    assert_eq!(d.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), ed.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+    assert_eq!(
+        d.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+        ed.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn large_float_sorts_without_nan_or_negative_zero_take_the_fast_path_correctly() {
+    let mut data: Vec<f64> = pseudo_random(100_000, 21)
+        .into_iter()
+        .map(|x| (x >> 11) as f64 - (1u64 << 52) as f64)
+        .collect();
+    data.extend([f64::INFINITY, f64::NEG_INFINITY, 0.0, f64::MAX, f64::MIN]);
+    let mut expected = data.clone();
+    expected.sort_by(f64::total_cmp);
+    wildsort::sort_f64(&mut data);
+    assert_eq!(data, expected);
+    let mut with_nan = data.clone();
+    with_nan.extend([f64::NAN, -0.0, -f64::NAN]);
+    let mut expected: Vec<u64> = with_nan.iter().map(|x| x.to_bits()).collect();
+    expected.sort_by(|a, b| f64::from_bits(*a).total_cmp(&f64::from_bits(*b)));
+    wildsort::sort_f64(&mut with_nan);
+    assert_eq!(
+        with_nan.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+        expected
+    );
 }

@@ -12,7 +12,10 @@ fn headers() -> PathBuf {
 #[test]
 fn header_is_fresh() {
     let path = headers().join("wildsort.h");
-    let expected = capreg::header::c_header(&wildsort::WILDSORT_1, "UPDATE_HEADERS=1 cargo test -p wildsort --test header");
+    let expected = capreg::header::c_header(
+        &wildsort::WILDSORT_1,
+        "UPDATE_HEADERS=1 cargo test -p wildsort --test header",
+    );
     if std::env::var_os("UPDATE_HEADERS").is_some() {
         std::fs::write(&path, &expected).unwrap();
     }
@@ -30,13 +33,29 @@ fn header_compiles_as_c99_and_cxx11() {
     std::fs::create_dir_all(&dir).unwrap();
     for (compiler, std, ext) in [("gcc", "c99", "c"), ("g++", "c++11", "cpp")] {
         let source = dir.join(format!("use.{ext}"));
-        std::fs::write(&source, "#include \"wildsort.h\"\nint main(void) { Wildsort_API api; (void)api; return 0; }\n").unwrap();
+        std::fs::write(
+            &source,
+            "#include \"wildsort.h\"\nint main(void) { Wildsort_API api; (void)api; return 0; }\n",
+        )
+        .unwrap();
         let out = Command::new(compiler)
-            .args([&format!("-std={std}"), "-Wall", "-Wextra", "-pedantic", "-Werror", "-fsyntax-only", "-I"])
+            .args([
+                &format!("-std={std}"),
+                "-Wall",
+                "-Wextra",
+                "-pedantic",
+                "-Werror",
+                "-fsyntax-only",
+                "-I",
+            ])
             .arg(headers())
             .arg(&source)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{compiler} -std={std}:\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{compiler} -std={std}:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

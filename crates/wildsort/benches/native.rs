@@ -1,0 +1,110 @@
+//! `sort_i64` / `sort_f64` on 10,000,000 random values through the registry (libwildsort opened
+//! with `from_library`, pointers resolved by name and signature) vs `slice::sort_unstable` and vs
+//! `voracious_radix_sort`, side by side in one run. Prints a table with ratios; never fails.
+//! Run: `cargo bench -p wildsort --bench native` (benches/run.sh does).
+
+use std::time::Instant;
+
+use voracious_radix_sort::RadixSort;
+
+capreg::import_api! {
+    struct Wildsort: "wildsort" "^1.0" as "wildsort-native-bench" {
+        fn sort_i64: unsafe extern "C" fn(*mut i64, usize) -> i32;
+        fn sort_f64: unsafe extern "C" fn(*mut f64, usize) -> i32;
+    }
+}
+
+const N: usize = 10_000_000;
+const ROUNDS: usize = 5;
+
+fn random(n: usize, seed: u64) -> Vec<u64> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        })
+        .collect()
+}
+
+/// Best of ROUNDS, in ms, sorting a fresh copy of `input` each time.
+fn best<T: Clone>(input: &[T], mut sort: impl FnMut(&mut [T])) -> f64 {
+    (0..ROUNDS)
+        .map(|_| {
+            let mut data = input.to_vec();
+            let start = Instant::now();
+            sort(&mut data);
+            start.elapsed().as_secs_f64() * 1e3
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn main() {
+    let exe = std::env::current_exe().expect("current exe");
+    let library = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target dir")
+        .join("libwildsort.so");
+    // SAFETY: libwildsort is this workspace's own provider library.
+    let api = unsafe { Wildsort::from_library(&library) }.unwrap_or_else(|e| panic!("{e}"));
+
+    let ints: Vec<i64> = random(N, 42).into_iter().map(|x| x as i64).collect();
+    let floats: Vec<f64> = random(N, 7)
+        .into_iter()
+        .map(|x| (x >> 11) as f64 / (1u64 << 53) as f64 * 2e6 - 1e6)
+        .collect();
+
+    // SAFETY (both closures): the buffer is live and has that length.
+    let ws_i = best(&ints, |d| {
+        assert_eq!(unsafe { (api.sort_i64)(d.as_mut_ptr(), d.len()) }, 0)
+    });
+    let std_i = best(&ints, |d| d.sort_unstable());
+    let vor_i = best(&ints, |d| d.voracious_sort());
+    let ws_f = best(&floats, |d| {
+        assert_eq!(unsafe { (api.sort_f64)(d.as_mut_ptr(), d.len()) }, 0)
+    });
+    let std_f = best(&floats, |d| d.sort_unstable_by(f64::total_cmp));
+    let vor_f = best(&floats, |d| d.voracious_sort());
+
+    println!("wildsort native, {N} random values, best of {ROUNDS} (ratio = wildsort / peer)");
+    println!(
+        "{:<44} {:>10} {:>10} {:>7} {:<18} verdict",
+        "benchmark", "wildsort", "peer", "ratio", "target"
+    );
+    let row = |name: &str, ws: f64, peer: f64, limit: f64, target: &str| {
+        let ratio = ws / peer;
+        let verdict = if ratio <= limit { "PASS" } else { "MISS" };
+        println!("{name:<44} {ws:>8.1}ms {peer:>8.1}ms {ratio:>7.3} {target:<18} {verdict}");
+    };
+    row(
+        "sort_i64 (registry) vs slice::sort_unstable",
+        ws_i,
+        std_i,
+        1.0,
+        "< 1 (faster)",
+    );
+    row(
+        "sort_i64 (registry) vs voracious_sort",
+        ws_i,
+        vor_i,
+        1.2,
+        "<= 1.2",
+    );
+    row(
+        "sort_f64 (registry) vs sort_unstable_by",
+        ws_f,
+        std_f,
+        1.0,
+        "< 1 (faster)",
+    );
+    row(
+        "sort_f64 (registry) vs voracious_sort",
+        ws_f,
+        vor_f,
+        1.2,
+        "<= 1.2",
+    );
+}
