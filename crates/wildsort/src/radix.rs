@@ -53,12 +53,21 @@ impl Radixable<u64> for Entry {
 }
 
 /// Writes into `out` the indices that sort `keys`, stably (`out.len() == keys.len()`).
+///
+/// The (key, index) entries are unique, so an unstable in-place radix sort followed by putting
+/// each run of equal keys back in index order is stable, without a second buffer: the memory is
+/// one entry per key (peak RSS matters for the Python fast path).
 pub fn argsort(keys: impl ExactSizeIterator<Item = u64>, out: &mut [usize]) {
     let mut entries: Vec<Entry> = keys
         .enumerate()
         .map(|(index, key)| Entry { key, index })
         .collect();
-    entries.voracious_stable_sort();
+    entries.voracious_sort();
+    for run in entries.chunk_by_mut(|a, b| a.key == b.key) {
+        if run.len() > 1 {
+            run.sort_unstable_by_key(|e| e.index);
+        }
+    }
     for (slot, entry) in out.iter_mut().zip(&entries) {
         *slot = entry.index;
     }

@@ -1,0 +1,38 @@
+"""wildsort: ``sort()``, a drop-in for ``sorted()`` that is fast when every key is an int that
+fits in 64 bits, or every key is a float.
+
+``wildsort.sort(iterable, *, key=None, reverse=False)`` returns exactly what ``sorted()`` returns:
+the same objects, in the same (stable) order, with ``reverse`` keeping stability, for any input.
+The fast paths copy the keys into a buffer and sort it with the native ``wildsort`` API, reached
+through the capreg registry like any other consumer; everything else (mixed ints and floats, huge
+ints, NaN, other types, int or float subclasses) is sorted by ``list.sort`` itself.
+"""
+
+from wildsort import _wildsort
+
+__all__ = ["sort"]
+__version__ = "1.0.0"
+
+# Below this many items the native path's set-up costs more than it saves.
+_SMALL = 48
+
+
+def sort(iterable, *, key=None, reverse=False):
+    """Return a new list containing all items from the iterable in ascending order, exactly as
+    ``sorted(iterable, key=key, reverse=reverse)`` does."""
+    items = list(iterable)
+    if len(items) < _SMALL:
+        items.sort(key=key, reverse=reverse)
+        return items
+    [].sort(reverse=reverse)  # the same TypeError as sorted() for a bad `reverse`
+    # Like sorted(): the key is called once per item, in order, before any comparison.
+    keys = items if key is None else list(map(key, items))
+    result = _wildsort.sort_by_keys(items, keys, bool(reverse))
+    if result is not None:
+        return result
+    if key is None:
+        items.sort(reverse=reverse)
+        return items
+    # Sort positions by the keys already computed: the same comparisons sorted() would make.
+    order = sorted(range(len(items)), key=keys.__getitem__, reverse=reverse)
+    return [items[i] for i in order]

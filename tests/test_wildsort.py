@@ -1,0 +1,194 @@
+"""wildsort.sort is sorted(): same result, same objects, stable, for any input; the native
+paths (all ints in 64 bits, or all floats) included. And its provider's failures are clear."""
+
+import math
+import random
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import capreg
+import wildsort
+
+from conftest import run_python
+
+
+def check(items, **kwargs):
+    expected = sorted(items, **kwargs)
+    got = wildsort.sort(items, **kwargs)
+    assert got == expected or _same_with_nans(got, expected)
+    assert len(got) == len(expected) and all(a is b for a, b in zip(got, expected)), "not the same objects in the same order"
+    return got
+
+
+def _same_with_nans(a, b):
+    return all(x is y for x, y in zip(a, b))
+
+
+# Lists long enough to take the native paths (wildsort._SMALL is the threshold) and short ones.
+lengths = st.integers(min_value=0, max_value=300)
+ints = st.one_of(st.integers(-(2**63), 2**63 - 1), st.integers(-5, 5), st.booleans())
+huge_ints = st.integers(-(2**70), 2**70)
+floats = st.floats(allow_nan=True, allow_infinity=True)
+plain_floats = st.floats(allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(ints, max_size=300), st.booleans())
+def test_ints(items, reverse):
+    check(items, reverse=reverse)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(ints, huge_ints), max_size=300), st.booleans())
+def test_ints_beyond_64_bits(items, reverse):
+    check(items, reverse=reverse)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(plain_floats, max_size=300), st.booleans())
+def test_floats(items, reverse):
+    check(items, reverse=reverse)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(floats, max_size=300), st.booleans())
+def test_floats_with_nan(items, reverse):
+    check(items, reverse=reverse)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(ints, plain_floats), max_size=300), st.booleans())
+def test_mixed_ints_and_floats(items, reverse):
+    check(items, reverse=reverse)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(-3, 3), st.integers()), max_size=300), st.booleans())
+def test_key_functions_are_stable(items, reverse):
+    # Many equal keys: the order among them must be the input order (reversed input for none).
+    check(items, key=lambda t: t[0], reverse=reverse)
+    check(items, key=lambda t: float(t[0]), reverse=reverse)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=3), max_size=200), st.booleans())
+def test_other_types_fall_back(items, reverse):
+    check(items, reverse=reverse)
+    check(items, key=len, reverse=reverse)
+
+
+def test_large_native_paths_keep_objects_and_stability():
+    rng = random.Random(5)
+    items = [rng.randrange(-(10**6), 10**6) * 1000 for _ in range(20_000)]  # distinct objects, many equal
+    check(items)
+    check(items, reverse=True)
+    records = [(rng.randrange(50), i) for i in range(20_000)]
+    check(records, key=lambda r: r[0])
+    check(records, key=lambda r: r[0], reverse=True)
+    check(records, key=lambda r: r[0] / 7)
+    zeros = [0.0, -0.0] * 100 + [1.5, -1.5] * 100
+    got = check(zeros)
+    assert [math.copysign(1, z) for z in got if z == 0] == [math.copysign(1, z) for z in zeros if z == 0]
+
+
+def test_int_subclasses_with_their_own_order_fall_back():
+    class Backwards(int):
+        def __lt__(self, other):
+            return int(self) > int(other)
+
+    items = [Backwards(i) for i in range(200)]
+    check(items)
+    assert wildsort.sort(items)[0] == 199
+
+
+def test_key_errors_propagate_like_sorted():
+    calls = []
+
+    def key(x):
+        calls.append(x)
+        if x == 150:
+            raise KeyError("boom at 150")
+        return x
+
+    with pytest.raises(KeyError, match="boom at 150"):
+        wildsort.sort(range(300), key=key)
+    assert calls == list(range(151))  # called in order, once each, up to the failure
+
+
+def test_bad_arguments_raise_what_sorted_raises():
+    for kwargs in [{"reverse": "yes"}, {"key": 5}]:
+        with pytest.raises(TypeError) as ours:
+            wildsort.sort(list(range(100)), **kwargs)
+        with pytest.raises(TypeError) as theirs:
+            sorted(list(range(100)), **kwargs)
+        assert str(ours.value) == str(theirs.value)
+    with pytest.raises(TypeError):
+        wildsort.sort(list(range(100)) + ["x"])
+    with pytest.raises(TypeError):
+        wildsort.sort(5)
+
+
+def test_accepts_any_iterable_and_returns_a_new_list():
+    source = list(range(100, 0, -1))
+    out = wildsort.sort(iter(source))
+    assert out == sorted(source) and out is not source
+    assert wildsort.sort(x for x in (3.0, 1.0)) == [1.0, 3.0]
+
+
+def test_reaches_the_native_core_through_the_registry():
+    wildsort.sort(list(range(1000, 0, -1)))
+    api = capreg.request("wildsort", "^1.0", requester="tests")
+    assert api.provider == "libwildsort" and api.version == "1.0.0"
+    assert api.file.endswith("wildsort/libwildsort.so")
+    assert api.distribution == "wildsort"
+    assert {f.name for f in api.functions} >= {"sort_i64", "sort_f64", "argsort_i64", "argsort_f64", "version"}
+
+
+def test_refcounts_are_unchanged():
+    items = [10**12 + i for i in range(500)]
+    before = [sys.getrefcount(x) for x in items]
+    for _ in range(100):
+        wildsort.sort(items, reverse=True)
+    assert [sys.getrefcount(x) for x in items] == before
+
+
+def test_a_newer_major_names_the_installed_library(fresh):
+    out = fresh(
+        """
+        import capreg
+        try:
+            capreg.request("wildsort", "^2", requester="future_consumer")
+        except capreg.VersionMismatchError as e:
+            print(e)
+        """
+    )
+    for needle in ["'future_consumer'", '"^2"', "wildsort 1.0.0 from 'libwildsort'", "wildsort/libwildsort.so", 'pip install -U "wildsort>=2,<3"']:
+        assert needle in out, needle
+
+
+@pytest.mark.parametrize("damage", ["missing", "corrupt"])
+def test_a_broken_library_is_a_clear_import_error(tmp_path, damage):
+    path = tmp_path / "libwildsort.so"
+    if damage == "corrupt":
+        path.write_bytes(b"\x7fELF" + b"\x00garbage" * 100)
+    proc = run_python(
+        f"""
+        import wildsort._library
+        wildsort._library.PATH = {str(path)!r}   # as if the installed file were {damage}
+        import capreg, wildsort
+        try:
+            wildsort.sort(list(range(1000)))
+        except capreg.ProviderLoadError as e:
+            print(type(e).__name__, "|", e)
+        print("survived")
+        """
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert out.startswith("ProviderLoadError |") and "survived" in out
+    for needle in ["'wildsort._wildsort' requested API 'wildsort'", str(path), "distribution 'wildsort'", "pip install --force-reinstall wildsort"]:
+        assert needle in out, needle
+    assert ("cannot open" if damage == "missing" else "cannot load") in out
