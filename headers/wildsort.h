@@ -44,6 +44,8 @@ typedef int32_t (*wildsort_sort_f32_fn)(float *, size_t);
 typedef int32_t (*wildsort_argsort_i64_fn)(int64_t const *, size_t, size_t *);
 /* argsort_f64: fn(*const f64, usize, *mut usize) -> i32 (since 1.0) */
 typedef int32_t (*wildsort_argsort_f64_fn)(double const *, size_t, size_t *);
+/* sort_pairs_i64: fn(*mut i64, usize) -> i32 (since 1.0) */
+typedef int32_t (*wildsort_sort_pairs_i64_fn)(int64_t *, size_t);
 /* version: fn() -> u32 (since 1.0) */
 typedef uint32_t (*wildsort_version_fn)(void);
 
@@ -57,6 +59,7 @@ typedef struct Wildsort_API {
     wildsort_sort_f32_fn sort_f32;
     wildsort_argsort_i64_fn argsort_i64;
     wildsort_argsort_f64_fn argsort_f64;
+    wildsort_sort_pairs_i64_fn sort_pairs_i64;
     wildsort_version_fn version;
 } Wildsort_API;
 
@@ -65,7 +68,7 @@ typedef struct Wildsort_API {
  * capreg.ResolutionError set that names `consumer`, the version found and the fix. */
 static inline int Wildsort_Import(Wildsort_API *api, const char *requirement, const char *consumer)
 {
-    static const capreg_import_item items[9] = {
+    static const capreg_import_item items[10] = {
         {"sort_i64", "fn(*mut i64, usize) -> i32", 0},
         {"sort_u64", "fn(*mut u64, usize) -> i32", 0},
         {"sort_i32", "fn(*mut i32, usize) -> i32", 0},
@@ -74,10 +77,11 @@ static inline int Wildsort_Import(Wildsort_API *api, const char *requirement, co
         {"sort_f32", "fn(*mut f32, usize) -> i32", 0},
         {"argsort_i64", "fn(*const i64, usize, *mut usize) -> i32", 0},
         {"argsort_f64", "fn(*const f64, usize, *mut usize) -> i32", 0},
+        {"sort_pairs_i64", "fn(*mut i64, usize) -> i32", 0},
         {"version", "fn() -> u32", 0},
     };
-    capreg_fn out[9];
-    if (capreg_import(WILDSORT_API_NAME, requirement, consumer, items, 9, out) < 0)
+    capreg_fn out[10];
+    if (capreg_import(WILDSORT_API_NAME, requirement, consumer, items, 10, out) < 0)
         return -1;
     api->sort_i64 = (wildsort_sort_i64_fn)out[0];
     api->sort_u64 = (wildsort_sort_u64_fn)out[1];
@@ -87,7 +91,8 @@ static inline int Wildsort_Import(Wildsort_API *api, const char *requirement, co
     api->sort_f32 = (wildsort_sort_f32_fn)out[5];
     api->argsort_i64 = (wildsort_argsort_i64_fn)out[6];
     api->argsort_f64 = (wildsort_argsort_f64_fn)out[7];
-    api->version = (wildsort_version_fn)out[8];
+    api->sort_pairs_i64 = (wildsort_sort_pairs_i64_fn)out[8];
+    api->version = (wildsort_version_fn)out[9];
     return 0;
 }
 #endif /* Py_PYTHON_H */

@@ -3,106 +3,143 @@
 //! provider, libwildsort, is found and loaded by the registry), never links against them.
 
 use pyo3::exceptions::PyRuntimeError;
+use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyList};
+use pyo3::types::PyList;
 
 capreg::import_api! {
     /// What wildsort.sort uses of the wildsort API.
     struct Wildsort: "wildsort" "^1.0" as "wildsort._wildsort" {
-        fn argsort_i64: unsafe extern "C" fn(*const i64, usize, *mut usize) -> i32;
-        fn argsort_f64: unsafe extern "C" fn(*const f64, usize, *mut usize) -> i32;
+        fn sort_pairs_i64: unsafe extern "C" fn(*mut i64, usize) -> i32;
     }
 }
 
-/// The keys, when a native path can sort them exactly as `list.sort` would.
-enum Keys {
-    Ints(Vec<i64>),
-    Floats(Vec<f64>),
-}
-
-/// Ints (exact `int` or `bool`, fitting in i64) or floats (exact `float`, no NaN); anything
-/// else — subclasses, which may override comparisons, mixed kinds, huge ints, NaN, whose
-/// comparisons make the order depend on the input — is left to `list.sort`.
-fn classify(keys: &Bound<'_, PyList>) -> Option<Keys> {
-    let first = keys.get_item(0).ok()?;
-    if first.is_exact_instance_of::<PyFloat>() {
-        let mut out = Vec::with_capacity(keys.len());
-        for key in keys.iter() {
-            let float = key.cast_exact::<PyFloat>().ok()?.value();
-            if float.is_nan() {
+/// `(key, object)` records, interleaved as `sort_pairs_i64` takes them, when every key can be
+/// ordered natively exactly as `list.sort` orders it: exact ints (or bools) that fit in i64, or
+/// exact floats without NaN. Anything else — subclasses, which may override comparisons, mixed
+/// kinds, huge ints, NaN, whose comparisons make the order depend on the input — gives None.
+///
+/// With `reverse`, records are laid out in reversed input order (see `sort_in_place`). Reads
+/// borrowed references only: no reference count is touched per key.
+fn records(
+    py: Python<'_>,
+    items: &Bound<'_, PyList>,
+    keys: &Bound<'_, PyList>,
+    reverse: bool,
+) -> Option<Vec<i64>> {
+    let n = keys.len();
+    let (key_list, item_list) = (keys.as_ptr(), items.as_ptr());
+    // SAFETY: both are live lists of `n` items and the GIL is held; PyList_GetItem returns a
+    // borrowed reference, valid while the list is unchanged, which it is (no Python code runs
+    // in this function).
+    let get = |list: *mut ffi::PyObject, i: usize| unsafe {
+        ffi::PyList_GetItem(list, i as ffi::Py_ssize_t)
+    };
+    // SAFETY: `o` is one of the lists' live items.
+    let type_of = |o: *mut ffi::PyObject| unsafe { ffi::Py_TYPE(o) };
+    let float_type = std::ptr::addr_of_mut!(ffi::PyFloat_Type);
+    let int_type = std::ptr::addr_of_mut!(ffi::PyLong_Type);
+    let bool_type = std::ptr::addr_of_mut!(ffi::PyBool_Type);
+    let floats = type_of(get(key_list, 0)) == float_type;
+    let same_list = key_list == item_list; // no key function: each item is its own key
+    let mut out = Vec::with_capacity(2 * n);
+    // Reversed input order for `reverse`, pushed sequentially either way.
+    for step in 0..n {
+        let i = if reverse { n - 1 - step } else { step };
+        let key = get(key_list, i);
+        let item = if same_list { key } else { get(item_list, i) };
+        let t = type_of(key);
+        let ordered = if floats {
+            if t != float_type {
+                return None;
+            }
+            // SAFETY: `key` is a live exact float.
+            let x = unsafe { ffi::PyFloat_AsDouble(key) };
+            if x.is_nan() {
                 return None;
             }
             // -0.0 == 0.0 for `<`: one key for both keeps their input order, as sorted() does.
-            out.push(if float == 0.0 { 0.0 } else { float });
-        }
-        return Some(Keys::Floats(out));
+            let bits = (if x == 0.0 { 0.0f64 } else { x }).to_bits() as i64;
+            // Signed order of this image is the float order (what f64::total_cmp does).
+            bits ^ ((((bits >> 63) as u64) >> 1) as i64)
+        } else {
+            if t != int_type && t != bool_type {
+                return None;
+            }
+            let mut overflow = 0;
+            // SAFETY: `key` is a live exact int or bool; `overflow` is writable.
+            let x = unsafe { ffi::PyLong_AsLongLongAndOverflow(key, &mut overflow) };
+            if overflow != 0 || (x == -1 && PyErr::occurred(py)) {
+                let _ = PyErr::take(py);
+                return None;
+            }
+            x
+        };
+        out.push(ordered);
+        out.push(item as i64);
     }
-    let mut out = Vec::with_capacity(keys.len());
-    for key in keys.iter() {
-        if !(key.is_exact_instance_of::<PyInt>() || key.is_exact_instance_of::<PyBool>()) {
-            return None;
-        }
-        out.push(key.extract::<i64>().ok()?);
-    }
-    Some(Keys::Ints(out))
+    Some(out)
 }
 
-/// `items` ordered by `keys` (same length) exactly as `sorted` would, or None when no native
-/// path applies. `reverse` keeps stability, as `sorted(reverse=True)` does.
+/// Puts the objects of sorted `records` into `items` (the caller's private list), in place.
+///
+/// Every object first gains a reference in input order (memory order, typically); each
+/// `PyList_SetItem` then steals one and drops the reference of the object it replaces, so each
+/// object ends with the count it had, and none is touched in sorted (random) order.
+fn permute(items: &Bound<'_, PyList>, records: &[i64], reverse: bool) {
+    let n = records.len() / 2;
+    let list = items.as_ptr();
+    // SAFETY: the GIL is held and `list` is a live list of `n` items. The extra reference each
+    // object gets keeps it alive until it is placed; `records` holds each object exactly once
+    // (a permutation of the list's items), so every extra reference is stolen exactly once.
+    unsafe {
+        for i in 0..n {
+            ffi::Py_IncRef(ffi::PyList_GetItem(list, i as ffi::Py_ssize_t));
+        }
+        for k in 0..n {
+            let slot = if reverse { n - 1 - k } else { k };
+            ffi::PyList_SetItem(
+                list,
+                slot as ffi::Py_ssize_t,
+                records[2 * k + 1] as *mut ffi::PyObject,
+            );
+        }
+    }
+}
+
+/// Sorts `items` (a list only the caller holds) in place by `keys` (same length), exactly as
+/// `list.sort` would, and returns True; or returns False, untouched, when no native path applies.
+/// `reverse` keeps stability, as `sorted(reverse=True)` does: reverse, stable sort, reverse.
 #[pyfunction]
-fn sort_by_keys<'py>(
-    py: Python<'py>,
-    items: &Bound<'py, PyList>,
-    keys: &Bound<'py, PyList>,
+fn sort_in_place(
+    py: Python<'_>,
+    items: &Bound<'_, PyList>,
+    keys: &Bound<'_, PyList>,
     reverse: bool,
-) -> PyResult<Option<Bound<'py, PyList>>> {
+) -> PyResult<bool> {
     let n = items.len();
     if n == 0 || keys.len() != n {
-        return Ok(None);
+        return Ok(false);
     }
-    let Some(mut keys) = classify(keys) else {
-        return Ok(None);
+    let Some(mut records) = records(py, items, keys, reverse) else {
+        return Ok(false);
     };
     let api = Wildsort::import(py)?;
-    let mut order = vec![0usize; n];
-    // sorted(reverse=True) is: reverse, stable sort, reverse. Equal keys keep their input order.
-    let status = match &mut keys {
-        Keys::Ints(k) => {
-            if reverse {
-                k.reverse();
-            }
-            // SAFETY: `k` and `order` are live buffers of `n` elements that do not overlap.
-            unsafe { (api.argsort_i64)(k.as_ptr(), n, order.as_mut_ptr()) }
-        }
-        Keys::Floats(k) => {
-            if reverse {
-                k.reverse();
-            }
-            // SAFETY: as above.
-            unsafe { (api.argsort_f64)(k.as_ptr(), n, order.as_mut_ptr()) }
-        }
-    };
-    drop(keys);
+    // SAFETY: `records` is a live buffer of 2n i64.
+    let status = unsafe { (api.sort_pairs_i64)(records.as_mut_ptr(), n) };
     if status != 0 {
         return Err(PyRuntimeError::new_err(format!(
-            "wildsort: the native argsort failed with status {status}"
+            "wildsort: the native sort failed with status {status}"
         )));
     }
-    if reverse {
-        order.reverse();
-        order.iter_mut().for_each(|i| *i = n - 1 - *i);
-    }
-    let sorted = order
-        .iter()
-        .map(|&i| items.get_item(i))
-        .collect::<PyResult<Vec<_>>>()?;
-    PyList::new(py, sorted).map(Some)
+    permute(items, &records, reverse);
+    Ok(true)
 }
 
 #[pymodule(gil_used = false)]
 fn _wildsort(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // The native API is imported on first use, not here: the registry's discovery of
     // `wildsort` imports this package, and must not find itself half-initialised.
-    m.add_function(wrap_pyfunction!(sort_by_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(sort_in_place, m)?)?;
     Ok(())
 }

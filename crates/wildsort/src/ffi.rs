@@ -68,6 +68,16 @@ argsorts! {
     argsort_f64: f64 => crate::argsort_f64;
 }
 
+/// # Safety
+/// `pairs` must be NULL or valid for reads and writes of `2 * n` elements.
+unsafe extern "C" fn sort_pairs_i64(pairs: *mut i64, n: usize) -> i32 {
+    let Some(len) = n.checked_mul(2) else {
+        return WILDSORT_ERR_NULL;
+    };
+    // SAFETY: forwarded from this function's contract.
+    unsafe { on_slice(pairs, len, crate::sort_pairs_i64) }
+}
+
 extern "C" fn version() -> u32 {
     WILDSORT_VERSION
 }
@@ -87,6 +97,7 @@ capreg::declare_api! {
             fn sort_f32: unsafe extern "C" fn(*mut f32, usize) -> i32 = sort_f32, since = "1.0";
             fn argsort_i64: unsafe extern "C" fn(*const i64, usize, *mut usize) -> i32 = argsort_i64, since = "1.0";
             fn argsort_f64: unsafe extern "C" fn(*const f64, usize, *mut usize) -> i32 = argsort_f64, since = "1.0";
+            fn sort_pairs_i64: unsafe extern "C" fn(*mut i64, usize) -> i32 = sort_pairs_i64, since = "1.0";
             fn version: extern "C" fn() -> u32 = version, since = "1.0";
         }
     }

@@ -9,8 +9,8 @@
 //! something panicked (never unwound into C).
 //!
 //! Order: integers ascending; `f64`/`f32` by IEEE 754 totalOrder (as `f64::total_cmp`):
-//! `-NaN < -inf < ... < -0.0 < 0.0 < ... < inf < NaN`. The argsorts are stable: equal keys keep
-//! their input order.
+//! `-NaN < -inf < ... < -0.0 < 0.0 < ... < inf < NaN`. The argsorts and `sort_pairs_i64` are
+//! stable: equal keys keep their input order.
 
 pub mod radix;
 
@@ -89,6 +89,17 @@ pub fn sort_f32(data: &mut [f32]) {
     keys.iter_mut().for_each(|k| *k = radix::f32_signed_key(*k));
     keys.voracious_sort();
     keys.iter_mut().for_each(|k| *k = radix::f32_signed_key(*k));
+}
+
+/// Sorts `(key, payload)` records by key, stably. `pairs` holds them interleaved:
+/// `[key0, payload0, key1, payload1, ...]` (an odd trailing element is left alone).
+pub fn sort_pairs_i64(pairs: &mut [i64]) {
+    let n = pairs.len() / 2;
+    // SAFETY: `Pair` is two `i64`s, `repr(C)`, with `i64`'s alignment: the first 2n elements
+    // are exactly n pairs.
+    let records =
+        unsafe { std::slice::from_raw_parts_mut(pairs.as_mut_ptr().cast::<radix::Pair>(), n) };
+    radix::sort_pairs(records);
 }
 
 /// Writes into `out` the indices that sort `keys`, stably. `out.len()` must equal `keys.len()`.

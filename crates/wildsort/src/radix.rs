@@ -72,3 +72,28 @@ pub fn argsort(keys: impl ExactSizeIterator<Item = u64>, out: &mut [usize]) {
         *slot = entry.index;
     }
 }
+
+/// A (key, payload) record: the layout of two consecutive `i64`s in a caller's buffer.
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, PartialOrd)]
+pub struct Pair {
+    pub key: i64,
+    pub payload: i64,
+}
+
+impl Radixable<i64> for Pair {
+    type Key = i64;
+    fn key(&self) -> i64 {
+        self.key
+    }
+}
+
+/// Sorts records by key, stably, in place (plus one scratch copy inside the radix sort).
+pub fn sort_pairs(pairs: &mut [Pair]) {
+    if pairs.len() < 350 {
+        // voracious compares whole records below its radix threshold; order by key alone.
+        pairs.sort_by_key(|p| p.key);
+    } else {
+        pairs.voracious_stable_sort();
+    }
+}

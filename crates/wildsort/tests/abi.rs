@@ -225,3 +225,38 @@ fn large_float_sorts_without_nan_or_negative_zero_take_the_fast_path_correctly()
         expected
     );
 }
+
+#[test]
+fn sort_pairs_is_stable_and_carries_payloads() {
+    type SortPairs = unsafe extern "C" fn(*mut i64, usize) -> i32;
+    // SAFETY: resolved against exactly this signature.
+    let sort_pairs: SortPairs = unsafe {
+        std::mem::transmute::<unsafe extern "C" fn(), SortPairs>(resolve(
+            "sort_pairs_i64",
+            "int32_t (int64_t *, size_t)",
+        ))
+    };
+    for n in [0usize, 1, 10, 349, 350, 5000, 200_000] {
+        let keys: Vec<i64> = pseudo_random(n, 17)
+            .into_iter()
+            .map(|x| (x % 97) as i64 - 48)
+            .collect();
+        let mut pairs: Vec<i64> = keys
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &k)| [k, i as i64])
+            .collect();
+        // SAFETY: a live buffer of 2n elements.
+        assert_eq!(unsafe { sort_pairs(pairs.as_mut_ptr(), n) }, OK);
+        let mut expected: Vec<usize> = (0..n).collect();
+        expected.sort_by_key(|&i| keys[i]);
+        let got: Vec<usize> = pairs.chunks(2).map(|p| p[1] as usize).collect();
+        assert_eq!(got, expected, "n={n}");
+        assert!(pairs.chunks(2).all(|p| p[0] == keys[p[1] as usize]));
+    }
+    // SAFETY: NULL with a length is refused, never dereferenced.
+    assert_eq!(
+        unsafe { sort_pairs(std::ptr::null_mut(), 3) },
+        wildsort::WILDSORT_ERR_NULL
+    );
+}
