@@ -1,5 +1,6 @@
-"""capreg demo: two separately built and installed extensions — one in C, one in Rust (PyO3) —
-use a native API published by a third (mathkit, from capreg-test-rsprovider), through capreg.
+"""capreg demo: separately built and installed extensions — one in C, one in Rust (PyO3) — use
+native APIs published by others through capreg: mathkit (a Rust extension module) and wildsort
+(a Python-free library that the registry loads, and that a Rust program with no Python opens too).
 
 Run it with `make demo` (which builds and installs everything first).
 """
@@ -49,3 +50,34 @@ except capreg.VersionMismatchError as error:
 
 section("5. What did each consumer ask for? python -m capreg check")
 run_cli("check", "capreg_example_c", "capreg_example_pyo3")
+
+section("6. wildsort: a Python-free provider, used from C, PyO3, Python and a program with no Python")
+import random  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import wildsort  # noqa: E402
+import wildsort._library  # noqa: E402
+
+print("C (wildsort.h)      capreg_example_c.sort_ints([5, -3, 9, 0])     =", capreg_example_c.sort_ints([5, -3, 9, 0]))
+print("PyO3 (import_api!)  capreg_example_pyo3.sort_floats([2.5, -0.0, 0.0, -1.0]) =", capreg_example_pyo3.sort_floats([2.5, -0.0, 0.0, -1.0]))
+data = [random.randrange(-(2**62), 2**62) for _ in range(200_000)]
+start = time.perf_counter()
+expected = sorted(data)
+t_sorted = time.perf_counter() - start
+start = time.perf_counter()
+got = wildsort.sort(data)
+t_wild = time.perf_counter() - start
+assert got == expected and all(a is b for a, b in zip(got, expected))
+print(f"Python: wildsort.sort on 200,000 ints = sorted() (same objects, stable): {t_sorted * 1e3:.0f} ms -> {t_wild * 1e3:.0f} ms")
+api = capreg.request("wildsort", "^1.0")
+print(f"the provider: {api.name} {api.version} from {api.provider}, file {api.file}")
+program = next((p for p in (Path("target/release/sort-without-python"), Path("target/debug/sort-without-python")) if p.exists()), None)
+if program is not None:
+    print(f"$ {program} <that file> 3 -1 2.5 -0.0 nan")
+    out = subprocess.run([str(program), wildsort._library.PATH, "3", "-1", "2.5", "-0.0", "nan"], capture_output=True, text=True)
+    print((out.stdout + out.stderr).rstrip())
+try:
+    capreg.request("wildsort", "^2", requester="a_wildsort_2_consumer")
+except capreg.VersionMismatchError as error:
+    print(f"\n{type(error).__name__}:\n{error}")

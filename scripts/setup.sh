@@ -34,8 +34,8 @@ fi
 rm -rf "$DIST" && mkdir -p "$DIST"
 RUST_PROJECTS=(. tests/extensions/rs_provider tests/extensions/rs_consumer examples/pyo3_extension crates/wildsort-py)
 # libwildsort is a plain cdylib (no Python): build it, then ship it inside the wildsort wheel.
-log "cargo build -p wildsort ${PROFILE_FLAG:-(debug)}"
-cargo build -q -p wildsort $PROFILE_FLAG
+log "cargo build -p wildsort -p sort-without-python ${PROFILE_FLAG:-(debug)}"
+cargo build -q -p wildsort -p sort-without-python $PROFILE_FLAG
 profile_dir=debug
 [ -n "$PROFILE_FLAG" ] && profile_dir=release
 cp "$CARGO_TARGET_DIR/$profile_dir/libwildsort.so" crates/wildsort-py/python/wildsort/libwildsort.so

@@ -81,7 +81,7 @@ def test_consumer_older_than_provider_is_told_to_upgrade_itself():
     with pytest.raises(capreg.VersionMismatchError) as info:
         capreg.request("mathkit", "^0.9", requester="old_consumer")
     assert "'old_consumer' was built for an older 'mathkit'" in str(info.value)
-    assert "pip install -U old_consumer" in str(info.value)
+    assert "pip install -U --force-reinstall old_consumer" in str(info.value)
 
 
 def test_unknown_api():

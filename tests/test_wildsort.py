@@ -192,3 +192,56 @@ def test_a_broken_library_is_a_clear_import_error(tmp_path, damage):
     for needle in ["'wildsort._wildsort' requested API 'wildsort'", str(path), "distribution 'wildsort'", "pip install --force-reinstall wildsort"]:
         assert needle in out, needle
     assert ("cannot open" if damage == "missing" else "cannot load") in out
+
+
+def test_c_consumer_sorts_through_the_generated_header():
+    import capreg_example_c
+
+    values = [5, -3, 2**62, -(2**63), 0, 7, 7]
+    assert capreg_example_c.sort_ints(values) == sorted(values)
+    assert capreg_example_c.sort_ints([]) == []
+    with pytest.raises(OverflowError):
+        capreg_example_c.sort_ints([2**64])
+
+
+def test_pyo3_consumer_sorts_floats_by_total_order():
+    import capreg_example_pyo3
+
+    got = capreg_example_pyo3.sort_floats([2.5, float("nan"), 0.0, -0.0, float("-inf"), -1.0])
+    assert got[:5] == [float("-inf"), -1.0, -0.0, 0.0, 2.5] and math.isnan(got[5])
+    assert math.copysign(1, got[2]) == -1 and math.copysign(1, got[3]) == 1
+
+
+def _program():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for profile in ("debug", "release"):
+        exe = root / "target" / profile / "sort-without-python"
+        if exe.exists():
+            return exe
+    pytest.fail("sort-without-python was not built (scripts/setup.sh builds it)")
+
+
+def test_a_program_with_no_python_uses_the_same_library():
+    import subprocess
+    import wildsort._library
+
+    exe = _program()
+    linked = subprocess.run(["ldd", str(exe), wildsort._library.PATH], capture_output=True, text=True).stdout
+    assert "libpython" not in linked, "neither the program nor libwildsort may need Python"
+    out = subprocess.run([str(exe), wildsort._library.PATH, "3", "-1", "2.5", "-0.0", "0.0", "nan"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [
+        f"wildsort 1.0.0 from {wildsort._library.PATH}",
+        "ints:   [-1, 3]",
+        "floats: [-0.0, 0.0, 2.5, NaN]",
+    ]
+
+
+def test_a_program_with_no_python_gets_clear_errors(tmp_path):
+    import subprocess
+
+    out = subprocess.run([str(_program()), str(tmp_path / "missing.so")], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1
+    assert "'sort-without-python' requested API 'wildsort' \"^1.0\"" in out.stderr and "cannot open" in out.stderr

@@ -28,6 +28,9 @@
 
 /* capreg.h after Python.h: then it also declares capreg_import() and friends. */
 #include "capreg.h"
+/* A per-API header generated from the provider's Rust declaration: a struct of typed function
+ * pointers and one Wildsort_Import() call. No guessing at signatures. */
+#include "wildsort.h"
 
 /* Our module's name: the registry puts it in every error message ("requester"). */
 #define MODULE_NAME "capreg_example_c"
@@ -113,6 +116,54 @@ static PyObject *example_checksum(PyObject *self, PyObject *args)
         (unsigned long long)mathkit_checksum((const uint8_t *)data, (size_t)n));
 }
 
+/* sort_ints(list_of_ints) -> list: copies into a C buffer, sorts it with wildsort.sort_i64 (a
+ * Python-free library, reached through the registry), and builds a new list. */
+static Wildsort_API wildsort;
+
+static PyObject *example_sort_ints(PyObject *self, PyObject *seq)
+{
+    Py_ssize_t n, i;
+    int64_t *values;
+    PyObject *result;
+
+    (void)self;
+    n = PySequence_Size(seq);
+    if (n < 0)
+        return NULL;
+    values = (int64_t *)PyMem_Malloc((n > 0 ? (size_t)n : 1) * sizeof(int64_t));
+    if (values == NULL)
+        return PyErr_NoMemory();
+    for (i = 0; i < n; i++) {
+        PyObject *item = PySequence_GetItem(seq, i);
+        if (item == NULL) {
+            PyMem_Free(values);
+            return NULL;
+        }
+        values[i] = (int64_t)PyLong_AsLongLong(item); /* OverflowError past 64 bits */
+        Py_DECREF(item);
+        if (values[i] == -1 && PyErr_Occurred()) {
+            PyMem_Free(values);
+            return NULL;
+        }
+    }
+    if (wildsort.sort_i64(values, (size_t)n) != 0) {
+        PyMem_Free(values);
+        PyErr_SetString(PyExc_RuntimeError, "wildsort.sort_i64 failed");
+        return NULL;
+    }
+    result = PyList_New(n);
+    for (i = 0; result != NULL && i < n; i++) {
+        PyObject *value = PyLong_FromLongLong((long long)values[i]);
+        if (value == NULL) {
+            Py_CLEAR(result);
+            break;
+        }
+        PyList_SetItem(result, i, value); /* steals the reference */
+    }
+    PyMem_Free(values);
+    return result;
+}
+
 /* ---- 3. Resolving the functions when the module is imported ----------------------------- */
 
 /* Runs when the module is imported (multi-phase init, PEP 489). Returns 0, or -1 with an
@@ -132,6 +183,10 @@ static int example_exec(PyObject *module)
     mathkit_add_i64 = (int64_t (*)(int64_t, int64_t))out[0];
     mathkit_sum_f64 = (double (*)(const double *, size_t))out[1];
     mathkit_checksum = (uint64_t (*)(const uint8_t *, size_t))out[2];
+
+    /* The generated header does the same for every function of wildsort in one call. */
+    if (Wildsort_Import(&wildsort, "^1.0", MODULE_NAME) < 0)
+        return -1;
     return 0;
 }
 
@@ -143,6 +198,8 @@ static PyMethodDef example_methods[] = {
      "total(seq_of_floats) -> float: the sum, computed by mathkit.sum_f64"},
     {"checksum", example_checksum, METH_VARARGS,
      "checksum(data: bytes) -> int: computed by mathkit.checksum"},
+    {"sort_ints", example_sort_ints, METH_O,
+     "sort_ints(seq_of_ints) -> list: sorted by wildsort.sort_i64 through wildsort.h"},
     /* New functions go here (an async one would return an awaitable object). */
     {NULL, NULL, 0, NULL},
 };

@@ -303,9 +303,9 @@ impl fmt::Display for Error {
                     write!(
                         f,
                         "  Fix: '{requester}' was built for an older '{api}': upgrade it to a release built against {api} {} \
-                         (pip install -U {}), or install a matching provider: pip install \"{}{spec}\"",
+                         ({}), or install a matching provider: pip install \"{}{spec}\"",
                         newest.version,
-                        top_level(requester),
+                        upgrade_consumer(requester),
                         newest.distribution
                     )
                 } else {
@@ -348,10 +348,9 @@ impl fmt::Display for Error {
                 }
                 if missing.iter().any(|m| m.introduced_in.is_none()) || !mismatched.is_empty() {
                     fixes.push(format!(
-                        "'{requester}' was built against another declaration of '{}': upgrade or rebuild it \
-                         (pip install -U --force-reinstall {})",
+                        "'{requester}' was built against another declaration of '{}': upgrade or rebuild it ({})",
                         found.api,
-                        top_level(requester)
+                        upgrade_consumer(requester)
                     ));
                 }
                 write!(f, "  Fix: {}", fixes.join("; or "))
@@ -403,6 +402,14 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// How to get a consumer rebuilt against the provider it found.
+fn upgrade_consumer(requester: &str) -> String {
+    match top_level(requester) {
+        "__main__" => "update the calling script".to_owned(),
+        top => format!("pip install -U --force-reinstall {top}"),
+    }
+}
 
 /// `pkg.sub._native` -> `pkg`: the best guess at a distribution name when discovery did not say.
 pub fn top_level(module: &str) -> &str {

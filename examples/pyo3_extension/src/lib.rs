@@ -14,6 +14,27 @@ capreg::import_api! {
     }
 }
 
+// And a second API, from a Python-free provider library (libwildsort): same macro, same checks.
+capreg::import_api! {
+    /// The one function of wildsort this module uses.
+    pub struct Wildsort: "wildsort" "^1.0" as "capreg_example_pyo3" {
+        fn sort_f64: unsafe extern "C" fn(*mut f64, usize) -> i32;
+    }
+}
+
+/// The floats, sorted by wildsort (IEEE 754 totalOrder: -0.0 before 0.0, NaN last).
+#[pyfunction]
+fn sort_floats(py: Python<'_>, mut values: Vec<f64>) -> PyResult<Vec<f64>> {
+    let wildsort = Wildsort::import(py)?;
+    // SAFETY: `values` is a live Vec of exactly that many doubles.
+    match unsafe { (wildsort.sort_f64)(values.as_mut_ptr(), values.len()) } {
+        0 => Ok(values),
+        status => Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+            "wildsort.sort_f64 failed: {status}"
+        ))),
+    }
+}
+
 /// a + b, computed by the provider.
 #[pyfunction]
 fn add(py: Python<'_>, a: i64, b: i64) -> PyResult<i64> {
@@ -48,6 +69,8 @@ fn capreg_example_pyo3(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Resolve at import: if mathkit is missing or too old, `import capreg_example_pyo3` fails
     // with one ImportError that names this module, mathkit, the version found and the fix.
     Mathkit::import(m.py())?;
+    Wildsort::import(m.py())?;
+    m.add_function(wrap_pyfunction!(sort_floats, m)?)?;
     m.add_function(wrap_pyfunction!(add, m)?)?;
     m.add_function(wrap_pyfunction!(mean, m)?)?;
     m.add_function(wrap_pyfunction!(checksum, m)?)?;
