@@ -30,3 +30,12 @@ rm -rf "$EXT/build"  # a stale build dir would hide changes to the generated sou
 
 echo "==> running (well under a minute)" >&2
 "$PY" "$ROOT/benches/registry.py" "$ROOT/bench-results/registry.json"
+
+echo "==> wildsort: native sort_i64/sort_f64 through the registry vs sort_unstable and voracious" >&2
+cargo bench -q -p wildsort --bench native
+
+echo "==> wildsort.sort vs sorted() and numpy" >&2
+if ! "$PY" -c "import numpy" 2>/dev/null; then
+    "$PY" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements-bench.txt" >&2
+fi
+"$PY" "$ROOT/benches/wildsort_bench.py" "$ROOT/bench-results/wildsort.json"

@@ -23,7 +23,11 @@ def sort(iterable, *, key=None, reverse=False):
     ``sorted(iterable, key=key, reverse=reverse)`` does."""
     items = list(iterable)
     if len(items) < _SMALL:
-        items.sort(key=key, reverse=reverse)
+        # Passing default keyword arguments costs more than the sort of a short list.
+        if key is None and reverse is False:
+            items.sort()
+        else:
+            items.sort(key=key, reverse=reverse)
         return items
     [].sort(reverse=reverse)  # the same TypeError as sorted() for a bad `reverse`
     # Like sorted(): the key is called once per item, in order, before any comparison.
