@@ -59,27 +59,10 @@ __all__ = [
 ]
 
 
-_ERRORS = frozenset(
-    {
-        "AbiMismatchError",
-        "ApiNotFoundError",
-        "BadArgumentError",
-        "ConflictError",
-        "InternalError",
-        "MissingFunctionError",
-        "ProviderLoadError",
-        "ResolutionError",
-        "SignatureMismatchError",
-        "SubinterpreterError",
-        "VersionMismatchError",
-    }
-)
-
-
 def __getattr__(name: str) -> object:
     # The exception classes load on first use (PEP 562): a process in which nothing fails never
     # pays for defining them, and `import capreg` stays within its import-time budget.
-    if name in _ERRORS:
+    if name.endswith("Error") and name in __all__:
         from capreg import _errors
 
         return getattr(_errors, name)

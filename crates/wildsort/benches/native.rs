@@ -57,14 +57,17 @@ fn main() {
         .map(|x| (x >> 11) as f64 / (1u64 << 53) as f64 * 2e6 - 1e6)
         .collect();
 
-    // SAFETY (both closures): the buffer is live and has that length.
     let ws_i = best(&ints, |d| {
-        assert_eq!(unsafe { (api.sort_i64)(d.as_mut_ptr(), d.len()) }, 0)
+        // SAFETY: the buffer is live and has that length.
+        let status = unsafe { (api.sort_i64)(d.as_mut_ptr(), d.len()) };
+        assert_eq!(status, 0)
     });
     let std_i = best(&ints, |d| d.sort_unstable());
     let vor_i = best(&ints, |d| d.voracious_sort());
     let ws_f = best(&floats, |d| {
-        assert_eq!(unsafe { (api.sort_f64)(d.as_mut_ptr(), d.len()) }, 0)
+        // SAFETY: the buffer is live and has that length.
+        let status = unsafe { (api.sort_f64)(d.as_mut_ptr(), d.len()) };
+        assert_eq!(status, 0)
     });
     let std_f = best(&floats, |d| d.sort_unstable_by(f64::total_cmp));
     let vor_f = best(&floats, |d| d.voracious_sort());
