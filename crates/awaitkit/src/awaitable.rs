@@ -8,6 +8,7 @@
 //! State lives behind a mutex that is never held while Python code or a callback runs.
 
 use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Mutex, MutexGuard};
 
 use pyo3::exceptions::{
@@ -202,6 +203,7 @@ impl Awaitable {
         st.added = true;
         match st.cursor {
             Some(at) => {
+                let at = at.min(st.steps.len());
                 st.steps.insert(at, step);
                 st.cursor = Some(at + 1);
             }
@@ -215,6 +217,8 @@ impl Awaitable {
         let (steps, current) = {
             let mut st = self.st();
             st.cancelled = true;
+            // A running callback's later additions now start from an empty queue.
+            st.cursor = st.cursor.map(|_| 0);
             (std::mem::take(&mut st.steps), st.current.take())
         };
         if let Some(cur) = current {
@@ -327,7 +331,11 @@ impl Awaitable {
                     Outcome::Propagate(_) => None,
                     _ => on_error,
                 };
-                self.st().steps.insert(at, Step::Exit { exit, on_error });
+                // The context is exited even if the body cancelled the rest.
+                let mut st = self.st();
+                let at = at.min(st.steps.len());
+                st.steps.insert(at, Step::Exit { exit, on_error });
+                drop(st);
                 match outcome {
                     Outcome::Ok => send_none(py),
                     Outcome::Error(e) | Outcome::Propagate(e) => self.fail(slf, e),
@@ -478,7 +486,12 @@ impl Awaitable {
             st.started = true;
             st.running = true;
         }
-        let flow = this.drive(slf, mode);
+        // A bug must not leave the awaitable "running" forever.
+        let flow = catch_unwind(AssertUnwindSafe(|| this.drive(slf, mode))).unwrap_or_else(|_| {
+            Flow::Finish(Err(PySystemError::new_err(
+                "awaitkit: internal error (a panic was caught)",
+            )))
+        });
         let mut st = this.st();
         st.running = false;
         match flow {
@@ -553,11 +566,12 @@ impl Awaitable {
         Self::resume(slf, Mode::Send(slf.py().None()))
     }
 
+    #[pyo3(signature = (value, /))]
     fn send(slf: &Bound<'_, Self>, value: Py<PyAny>) -> PyResult<Py<PyAny>> {
         Self::resume(slf, Mode::Send(value))
     }
 
-    #[pyo3(signature = (typ, val = None, tb = None))]
+    #[pyo3(signature = (typ, val = None, tb = None, /))]
     fn throw(
         slf: &Bound<'_, Self>,
         typ: &Bound<'_, PyAny>,

@@ -174,10 +174,12 @@ pub unsafe extern "C" fn async_with(
                 ctx.call_method0(intern!(py, "__aenter__"))?,
                 ctx.getattr(intern!(py, "__aexit__"))?,
             ),
-            _ => return Err(PyTypeError::new_err(format!(
+            _ => {
+                return Err(PyTypeError::new_err(format!(
                 "awaitkit: '{}' object does not support the asynchronous context manager protocol",
                 kind.name()?
-            ))),
+            )))
+            }
         };
         check_awaitable(&aw, &enter)?;
         aw.get().push(Step::Await {

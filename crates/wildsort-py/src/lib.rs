@@ -107,6 +107,62 @@ fn permute(items: &Bound<'_, PyList>, records: &[i64], reverse: bool) {
     }
 }
 
+/// A new list holding the objects of sorted `records`, from the list they came from.
+///
+/// As in `permute`, the objects gain their references in input order, and the new list takes
+/// them over in sorted order without touching the objects again.
+fn new_list<'py>(
+    py: Python<'py>,
+    items: &Bound<'py, PyList>,
+    records: &[i64],
+    reverse: bool,
+) -> PyResult<Bound<'py, PyList>> {
+    let n = records.len() / 2;
+    // SAFETY: the GIL is held; `out` is a new list of `n` NULL slots that PyList_SetItem fills
+    // with references it steals: each of the `n` items gains exactly one reference, and
+    // `records` holds each of them exactly once.
+    unsafe {
+        let out = Bound::from_owned_ptr_or_err(py, ffi::PyList_New(n as ffi::Py_ssize_t))?;
+        for i in 0..n {
+            ffi::Py_IncRef(ffi::PyList_GetItem(items.as_ptr(), i as ffi::Py_ssize_t));
+        }
+        for k in 0..n {
+            let slot = if reverse { n - 1 - k } else { k };
+            ffi::PyList_SetItem(
+                out.as_ptr(),
+                slot as ffi::Py_ssize_t,
+                records[2 * k + 1] as *mut ffi::PyObject,
+            );
+        }
+        Ok(out.cast_into_unchecked())
+    }
+}
+
+/// The (key, object) records of `items` sorted by `keys`, or None when no native path applies.
+fn sorted_records(
+    py: Python<'_>,
+    items: &Bound<'_, PyList>,
+    keys: &Bound<'_, PyList>,
+    reverse: bool,
+) -> PyResult<Option<Vec<i64>>> {
+    let n = items.len();
+    if n == 0 || keys.len() != n {
+        return Ok(None);
+    }
+    let Some(mut records) = records(py, items, keys, reverse) else {
+        return Ok(None);
+    };
+    let api = Wildsort::import(py)?;
+    // SAFETY: `records` is a live buffer of 2n i64.
+    let status = unsafe { (api.sort_pairs_i64)(records.as_mut_ptr(), n) };
+    if status != 0 {
+        return Err(PyRuntimeError::new_err(format!(
+            "wildsort: the native sort failed with status {status}"
+        )));
+    }
+    Ok(Some(records))
+}
+
 /// Sorts `items` (a list only the caller holds) in place by `keys` (same length), exactly as
 /// `list.sort` would, and returns True; or returns False, untouched, when no native path applies.
 /// `reverse` keeps stability, as `sorted(reverse=True)` does: reverse, stable sort, reverse.
@@ -117,23 +173,26 @@ fn sort_in_place(
     keys: &Bound<'_, PyList>,
     reverse: bool,
 ) -> PyResult<bool> {
-    let n = items.len();
-    if n == 0 || keys.len() != n {
-        return Ok(false);
-    }
-    let Some(mut records) = records(py, items, keys, reverse) else {
+    let Some(records) = sorted_records(py, items, keys, reverse)? else {
         return Ok(false);
     };
-    let api = Wildsort::import(py)?;
-    // SAFETY: `records` is a live buffer of 2n i64.
-    let status = unsafe { (api.sort_pairs_i64)(records.as_mut_ptr(), n) };
-    if status != 0 {
-        return Err(PyRuntimeError::new_err(format!(
-            "wildsort: the native sort failed with status {status}"
-        )));
-    }
     permute(items, &records, reverse);
     Ok(true)
+}
+
+/// A new sorted list of `items`, each its own key, leaving `items` as it is; or None when no
+/// native path applies. No Python code runs between reading `items` and building the result,
+/// so the caller's own list can be read without copying it first.
+#[pyfunction]
+fn sorted_copy<'py>(
+    py: Python<'py>,
+    items: &Bound<'py, PyList>,
+    reverse: bool,
+) -> PyResult<Option<Bound<'py, PyList>>> {
+    let Some(records) = sorted_records(py, items, items, reverse)? else {
+        return Ok(None);
+    };
+    new_list(py, items, &records, reverse).map(Some)
 }
 
 #[pymodule(gil_used = false)]
@@ -141,5 +200,6 @@ fn _wildsort(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // The native API is imported on first use, not here: the registry's discovery of
     // `wildsort` imports this package, and must not find itself half-initialised.
     m.add_function(wrap_pyfunction!(sort_in_place, m)?)?;
+    m.add_function(wrap_pyfunction!(sorted_copy, m)?)?;
     Ok(())
 }

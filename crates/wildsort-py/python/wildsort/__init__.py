@@ -21,6 +21,13 @@ _SMALL = 48
 def sort(iterable, *, key=None, reverse=False):
     """Return a new list containing all items from the iterable in ascending order, exactly as
     ``sorted(iterable, key=key, reverse=reverse)`` does."""
+    if key is None and type(iterable) is list and len(iterable) >= _SMALL:
+        # No key function: no Python code runs while the native path reads the list, so it
+        # can read the caller's list and build the result without copying it first.
+        [].sort(reverse=reverse)  # the same TypeError as sorted() for a bad `reverse`
+        result = _wildsort.sorted_copy(iterable, bool(reverse))
+        if result is not None:
+            return result
     items = list(iterable)
     if len(items) < _SMALL:
         # Passing default keyword arguments costs more than the sort of a short list.
