@@ -216,6 +216,10 @@ def test_awaits_added_from_a_callback():
     assert run(awc.then(value(0), again)) == ("done", 50)
 
 
+def test_steps_added_by_a_callback_run_right_after_it():
+    assert run(awc.insert_order(value("a"), value("b"), value("c", suspend=1))) == ["a", "c", "b"]
+
+
 def test_defer_step():
     assert run(awc.deferred(lambda: Box)) is Box
     assert run(awc.deferred(lambda: value("later", suspend=2))) == "later"

@@ -20,6 +20,7 @@ use pyo3::types::PyType;
 use pyo3::{ffi, intern, PyTraverseError, PyVisit};
 
 use crate::callbacks::{classify, Outcome};
+use crate::send::{outcome, send, Sent};
 
 /// `int cb(PyObject *aw, PyObject *value)`: a result, `async with` body or error callback.
 pub type ValueCallback = extern "C" fn(*mut ffi::PyObject, *mut ffi::PyObject) -> i32;
@@ -135,6 +136,14 @@ fn close_iter(py: Python<'_>, iter: &Py<PyAny>) {
 /// The `__await__` iterator of `awaitable`, and whether it has `send`.
 fn await_iter(awaitable: &Bound<'_, PyAny>) -> PyResult<(Py<PyAny>, bool)> {
     let py = awaitable.py();
+    // A native coroutine is its own iterator: no wrapper object to make.
+    static COROUTINE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    if awaitable
+        .get_type()
+        .is(COROUTINE.import(py, "types", "CoroutineType")?)
+    {
+        return Ok((awaitable.clone().unbind(), true));
+    }
     let iter = awaitable.call_method0(intern!(py, "__await__"))?;
     let has_send = iter.hasattr(intern!(py, "send"))?;
     Ok((iter.unbind(), has_send))
@@ -416,28 +425,24 @@ impl Awaitable {
     fn step_inner(&self, slf: &Bound<'_, Awaitable>, cur: Current, mode: Mode) -> Flow {
         let py = slf.py();
         let iter = cur.iter.bind(py);
-        let out = match mode {
-            Mode::Send(v) if cur.has_send => iter.call_method1(intern!(py, "send"), (v,)),
-            Mode::Send(_) => iter.call_method0(intern!(py, "__next__")),
-            Mode::Throw(e) => match iter.getattr_opt(intern!(py, "throw")) {
-                Ok(Some(throw)) => throw.call1((e.value(py),)),
-                Ok(None) => Err(e),
-                Err(e2) => Err(e2),
-            },
+        let sent = match mode {
+            Mode::Send(v) => send(iter, cur.has_send, v),
+            Mode::Throw(e) => outcome(
+                py,
+                match iter.getattr_opt(intern!(py, "throw")) {
+                    Ok(Some(throw)) => throw.call1((e.value(py),)),
+                    Ok(None) => Err(e),
+                    Err(e2) => Err(e2),
+                },
+            ),
         };
-        match out {
-            Ok(yielded) => {
+        match sent {
+            Sent::Yielded(yielded) => {
                 self.set_current(cur);
                 Flow::Yield(yielded.unbind())
             }
-            Err(e) if e.is_instance_of::<PyStopIteration>(py) => {
-                let value = e.value(py).getattr(intern!(py, "value"));
-                match value {
-                    Ok(v) => self.on_value(slf, v, cur.on_result, cur.on_error),
-                    Err(e) => self.step_error(slf, e, cur.on_error),
-                }
-            }
-            Err(e) => self.step_error(slf, e, cur.on_error),
+            Sent::Returned(v) => self.on_value(slf, v, cur.on_result, cur.on_error),
+            Sent::Raised(e) => self.step_error(slf, e, cur.on_error),
         }
     }
 

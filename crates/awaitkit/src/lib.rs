@@ -9,6 +9,7 @@
 mod awaitable;
 mod callbacks;
 pub mod ffi;
+mod send;
 
 use std::ffi::c_void;
 

@@ -95,6 +95,35 @@ static PyObject *gather_seq(PyObject *self, PyObject *iterable)
     return finish(aw, rc < 0 || PyErr_Occurred() ? -1 : 0);
 }
 
+/* ---- insert_order(a, b, c): a's callback adds c; the result is [a, c, b]'s results --------- */
+
+static int append_and_add(PyObject *aw, PyObject *value)
+{
+    PyObject *c = ak.get_value(aw, 1);
+    if (c == NULL || append_cb(aw, value) < 0)
+        return -1;
+    return ak.add_await(aw, c, append_cb, NULL);
+}
+
+static PyObject *insert_order(PyObject *self, PyObject *args)
+{
+    PyObject *a, *b, *c, *aw, *values[2];
+    int rc;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOO:insert_order", &a, &b, &c))
+        return NULL;
+    if ((aw = ak.new_awaitable()) == NULL)
+        return NULL;
+    if ((values[0] = PyList_New(0)) == NULL)
+        return finish(aw, -1);
+    values[1] = c;
+    rc = ak.save_values(aw, values, 2) < 0 || ak.set_result(aw, values[0]) < 0 ? -1 : 0;
+    Py_DECREF(values[0]);
+    if (rc < 0 || ak.add_await(aw, a, append_and_add, NULL) < 0)
+        return finish(aw, -1);
+    return finish(aw, ak.add_await(aw, b, append_cb, NULL));
+}
+
 /* ---- probe(coro, rmode, emode): every callback return code -------------------------------- */
 
 static intptr_t mode(PyObject *aw, Py_ssize_t i)
@@ -400,6 +429,7 @@ static PyObject *awaitable_type(PyObject *self, PyObject *unused)
 static PyMethodDef methods[] = {
     {"fetch_and_double", fetch_and_double, METH_O, "await coro, return twice its result"},
     {"gather_seq", gather_seq, METH_O, "await each awaitable in order; a list of results"},
+    {"insert_order", insert_order, METH_VARARGS, "a's callback adds c: [a, c, b]"},
     {"probe", probe, METH_VARARGS, "probe(coro, rmode, emode): callback return codes"},
     {"then", then, METH_VARARGS, "then(coro, fn, errfn=None): Python callables as callbacks"},
     {"deferred", deferred, METH_O, "deferred(fn): a defer step calling fn()"},
