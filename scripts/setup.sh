@@ -32,14 +32,14 @@ fi
 # 2. Build: Rust extensions with maturin (one at a time: they share one target dir), C ones
 #    with setuptools against the limited API.
 rm -rf "$DIST" && mkdir -p "$DIST"
-RUST_PROJECTS=(. tests/extensions/rs_provider tests/extensions/rs_consumer examples/pyo3_extension crates/wildsort-py)
+RUST_PROJECTS=(. tests/extensions/rs_provider tests/extensions/rs_consumer examples/pyo3_extension crates/wildsort-py crates/awaitkit)
 # libwildsort is a plain cdylib (no Python): build it, then ship it inside the wildsort wheel.
 log "cargo build -p wildsort -p sort-without-python ${PROFILE_FLAG:-(debug)}"
 cargo build -q -p wildsort -p sort-without-python $PROFILE_FLAG
 profile_dir=debug
 [ -n "$PROFILE_FLAG" ] && profile_dir=release
 cp "$CARGO_TARGET_DIR/$profile_dir/libwildsort.so" crates/wildsort-py/python/wildsort/libwildsort.so
-C_PROJECTS=(tests/extensions/c_provider tests/extensions/c_consumer examples/c_extension)
+C_PROJECTS=(tests/extensions/c_provider tests/extensions/c_consumer examples/c_extension tests/extensions/aw_consumer_c)
 for project in "${RUST_PROJECTS[@]}"; do
     [ -f "$project/pyproject.toml" ] || continue
     log "maturin build $project ${PROFILE_FLAG:-(debug)}"

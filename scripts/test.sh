@@ -12,6 +12,12 @@ cargo test -q -p capreg-abi -p capreg -p wildsort 2>&1 | grep -vE '^\s*(Compilin
 
 bash scripts/setup.sh
 
+# awaitkit's Rust tests (header freshness, the import macro against its declaration) link
+# libpython, so they run without the extension-module feature, against the first venv's Python.
+log "cargo test -p awaitkit (header freshness)"
+PYO3_PYTHON="$(venv_for "${TEST_PYTHONS%% *}")/bin/python" \
+    cargo test -q -p awaitkit --no-default-features 2>&1 | grep -vE '^\s*(Compiling|Checking|Running|Doc-tests)' || exit 1
+
 status=0
 for minor in $TEST_PYTHONS; do
     venv=$(venv_for "$minor")
