@@ -81,3 +81,24 @@ try:
     capreg.request("wildsort", "^2", requester="a_wildsort_2_consumer")
 except capreg.VersionMismatchError as error:
     print(f"\n{type(error).__name__}:\n{error}")
+
+section("7. awaitkit: async functions written in C and in Rust, with no coroutine state machine")
+import asyncio  # noqa: E402
+
+
+async def fetch(value, delay):
+    await asyncio.sleep(delay)
+    return value
+
+
+async def main():
+    c, rust = await asyncio.gather(
+        capreg_example_c.fetch_and_double(fetch(21, 0.01)),
+        capreg_example_pyo3.fetch_and_double(fetch(50, 0.02)),
+    )
+    print("await capreg_example_c.fetch_and_double(fetch(21))    =", c)
+    print("await capreg_example_pyo3.fetch_and_double(fetch(50)) =", rust)
+
+
+asyncio.run(main())
+print("the provider:", capreg.request("awaitkit", "^1.0").provider, capreg.request("awaitkit", "^1.0").version)

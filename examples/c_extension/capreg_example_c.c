@@ -31,6 +31,9 @@
 /* A per-API header generated from the provider's Rust declaration: a struct of typed function
  * pointers and one Wildsort_Import() call. No guessing at signatures. */
 #include "wildsort.h"
+/* Awaitables for native code (awaitkit): return an awaitable that awaits a coroutine and runs a
+ * C callback on its result -- no coroutine state machine to write. */
+#include "awaitkit.h"
 
 /* Our module's name: the registry puts it in every error message ("requester"). */
 #define MODULE_NAME "capreg_example_c"
@@ -164,6 +167,43 @@ static PyObject *example_sort_ints(PyObject *self, PyObject *seq)
     return result;
 }
 
+/* fetch_and_double(coro) -> awaitable: `await fetch_and_double(coro)` is `2 * await coro`. */
+static Awaitkit_API awaitkit;
+
+/* Runs when `coro` returns: 0 to go on, -1 with an exception set to fail the await. */
+static int32_t double_result(PyObject *aw, PyObject *value)
+{
+    PyObject *two, *doubled;
+    int32_t status;
+
+    two = PyLong_FromLong(2);
+    if (two == NULL)
+        return -1;
+    doubled = PyNumber_Multiply(value, two);
+    Py_DECREF(two);
+    if (doubled == NULL)
+        return -1;
+    status = awaitkit.set_result(aw, doubled); /* takes its own reference */
+    Py_DECREF(doubled);
+    return status;
+}
+
+static PyObject *example_fetch_and_double(PyObject *self, PyObject *coro)
+{
+    PyObject *aw;
+
+    (void)self;
+    aw = awaitkit.new_awaitable();
+    if (aw == NULL)
+        return NULL;
+    /* No error callback: an exception from `coro` propagates out of the await. */
+    if (awaitkit.add_await(aw, coro, double_result, NULL) < 0) {
+        Py_DECREF(aw);
+        return NULL;
+    }
+    return aw;
+}
+
 /* ---- 3. Resolving the functions when the module is imported ----------------------------- */
 
 /* Runs when the module is imported (multi-phase init, PEP 489). Returns 0, or -1 with an
@@ -187,6 +227,8 @@ static int example_exec(PyObject *module)
     /* The generated header does the same for every function of wildsort in one call. */
     if (Wildsort_Import(&wildsort, "^1.0", MODULE_NAME) < 0)
         return -1;
+    if (Awaitkit_Import(&awaitkit, "^1.0", MODULE_NAME) < 0)
+        return -1;
     return 0;
 }
 
@@ -200,7 +242,8 @@ static PyMethodDef example_methods[] = {
      "checksum(data: bytes) -> int: computed by mathkit.checksum"},
     {"sort_ints", example_sort_ints, METH_O,
      "sort_ints(seq_of_ints) -> list: sorted by wildsort.sort_i64 through wildsort.h"},
-    /* New functions go here (an async one would return an awaitable object). */
+    {"fetch_and_double", example_fetch_and_double, METH_O,
+     "fetch_and_double(coro) -> awaitable: await it for 2 * (await coro), through awaitkit"},
     {NULL, NULL, 0, NULL},
 };
 

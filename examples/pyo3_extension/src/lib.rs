@@ -1,6 +1,7 @@
 //! A PyO3 extension that uses another extension's native API — `mathkit`, published by
 //! whichever installed package provides it — through capreg, with no link-time dependency.
 
+use pyo3::ffi;
 use pyo3::prelude::*;
 
 // The functions this module calls, each with the exact Rust type it calls it with. capreg
@@ -33,6 +34,63 @@ fn sort_floats(py: Python<'_>, mut values: Vec<f64>) -> PyResult<Vec<f64>> {
             "wildsort.sort_f64 failed: {status}"
         ))),
     }
+}
+
+// Awaitables for native code, from the awaitkit API: an async function with no state machine.
+type ValueCallback = unsafe extern "C" fn(*mut ffi::PyObject, *mut ffi::PyObject) -> i32;
+
+capreg::import_api! {
+    /// What this module uses of awaitkit 1.x.
+    pub struct Awaitkit: "awaitkit" "^1.0" as "capreg_example_pyo3" {
+        fn new_awaitable: extern "C" fn() -> *mut ffi::PyObject;
+        fn add_await: unsafe extern "C" fn(*mut ffi::PyObject, *mut ffi::PyObject, Option<ValueCallback>, Option<ValueCallback>) -> i32;
+        fn set_result: unsafe extern "C" fn(*mut ffi::PyObject, *mut ffi::PyObject) -> i32;
+    }
+}
+
+/// awaitkit calls this with the coroutine's result (the GIL held): 0 to go on, -1 with an
+/// exception set to fail the await. A panic must not cross back into C: it becomes an exception.
+unsafe extern "C" fn double_result(aw: *mut ffi::PyObject, value: *mut ffi::PyObject) -> i32 {
+    let outcome = std::panic::catch_unwind(|| {
+        Python::attach(|py| {
+            // SAFETY: awaitkit passes a live borrowed value for the duration of the call.
+            let value = unsafe { Bound::from_borrowed_ptr(py, value) };
+            let doubled = value.mul(2).and_then(|d| {
+                let awaitkit = Awaitkit::import(py)?;
+                // SAFETY: `aw` is the live awaitable running this callback; set_result takes
+                // its own reference to `d`.
+                match unsafe { (awaitkit.set_result)(aw, d.as_ptr()) } {
+                    0 => Ok(()),
+                    _ => Err(PyErr::fetch(py)),
+                }
+            });
+            doubled.map_err(|e| e.restore(py)).is_ok()
+        })
+    });
+    match outcome {
+        Ok(true) => 0,
+        Ok(false) => -1,
+        Err(_) => {
+            Python::attach(|py| {
+                pyo3::exceptions::PyRuntimeError::new_err("double_result panicked").restore(py)
+            });
+            -1
+        }
+    }
+}
+
+/// `await fetch_and_double(coro)` is `2 * await coro`: awaitkit awaits the coroutine and runs
+/// the Rust callback on its result.
+#[pyfunction]
+fn fetch_and_double<'py>(py: Python<'py>, coro: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let awaitkit = Awaitkit::import(py)?;
+    // SAFETY: new_awaitable returns a new reference or NULL with an exception set.
+    let aw = unsafe { Bound::from_owned_ptr_or_err(py, (awaitkit.new_awaitable)()) }?;
+    // SAFETY: both objects are alive; awaitkit takes its own reference to `coro`.
+    if unsafe { (awaitkit.add_await)(aw.as_ptr(), coro.as_ptr(), Some(double_result), None) } < 0 {
+        return Err(PyErr::fetch(py));
+    }
+    Ok(aw)
 }
 
 /// a + b, computed by the provider.
@@ -70,7 +128,9 @@ fn capreg_example_pyo3(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // with one ImportError that names this module, mathkit, the version found and the fix.
     Mathkit::import(m.py())?;
     Wildsort::import(m.py())?;
+    Awaitkit::import(m.py())?;
     m.add_function(wrap_pyfunction!(sort_floats, m)?)?;
+    m.add_function(wrap_pyfunction!(fetch_and_double, m)?)?;
     m.add_function(wrap_pyfunction!(add, m)?)?;
     m.add_function(wrap_pyfunction!(mean, m)?)?;
     m.add_function(wrap_pyfunction!(checksum, m)?)?;
