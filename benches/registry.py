@@ -22,6 +22,7 @@ import tempfile
 import time
 
 import capreg_bench
+from _native_build import native_build
 
 CALLS = 50_000_000  # C calls per timed loop
 PY_CALLS = CALLS // 100  # Python-level calls per timed loop
@@ -103,12 +104,10 @@ def bench_import():
 
 
 def capreg_build():
-    """'debug' when the installed registry carries debug info (maturin's default dev profile:
-    unoptimised Rust), else 'release'. A heuristic, printed so numbers are read in context."""
+    """'debug' or 'release': the profile the installed registry was built with."""
     import capreg._capreg as native
 
-    with open(native.__file__, "rb") as f:
-        return "debug" if b".debug_info" in f.read() else "release"
+    return native_build(native)
 
 
 def cpu_ticks():

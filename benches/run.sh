@@ -39,3 +39,17 @@ if ! "$PY" -c "import numpy" 2>/dev/null; then
     "$PY" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements-bench.txt" >&2
 fi
 "$PY" "$ROOT/benches/wildsort_bench.py" "$ROOT/bench-results/wildsort.json"
+
+echo "==> awaitkit: aw_double through the registry vs an async def wrapper and PyAwaitable" >&2
+AW_EXT="$ROOT/benches/aw_bench_ext"
+trap 'cleanup; rm -rf "$AW_EXT/build" "$AW_EXT"/*.egg-info' EXIT
+if ! "$PY" -c "import pyawaitable" 2>/dev/null; then
+    # Without it the extension builds with no PyAwaitable peer and its table shows "-".
+    "$PY" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements-bench.txt" >&2 \
+        || echo "warning: could not install requirements-bench.txt: PyAwaitable is left out" >&2
+fi
+rm -rf "$AW_EXT/build"
+mkdir -p "$WHEELS/aw"
+"$PY" -m pip wheel -q --disable-pip-version-check --no-build-isolation --no-deps -w "$WHEELS/aw" "$AW_EXT" >&2
+"$PY" -m pip install -q --disable-pip-version-check --no-deps --force-reinstall "$WHEELS"/aw/*.whl >&2
+"$PY" "$ROOT/benches/awaitkit_bench.py" "$ROOT/bench-results/awaitkit.json"
