@@ -10,31 +10,19 @@ ints, NaN, other types, int or float subclasses) is sorted by ``list.sort`` itse
 """
 
 from wildsort import _wildsort
+from wildsort._wildsort import sort
 
 __all__ = ["sort"]
 __version__ = "1.0.0"
 
 # Below this many items the native path's set-up costs more than it saves.
-_SMALL = 48
+_SMALL = _wildsort.SMALL
 
 
-def sort(iterable, *, key=None, reverse=False):
-    """Return a new list containing all items from the iterable in ascending order, exactly as
-    ``sorted(iterable, key=key, reverse=reverse)`` does."""
-    if key is None and type(iterable) is list and len(iterable) >= _SMALL:
-        # No key function: no Python code runs while the native path reads the list, so it
-        # can read the caller's list and build the result without copying it first.
-        [].sort(reverse=reverse)  # the same TypeError as sorted() for a bad `reverse`
-        result = _wildsort.sorted_copy(iterable, bool(reverse))
-        if result is not None:
-            return result
-    items = list(iterable)
+def _sort_list(items, *, key=None, reverse=False):
+    """The rest of ``sort()`` (called by ``_wildsort.sort``): ``items`` is a private list."""
     if len(items) < _SMALL:
-        # Passing default keyword arguments costs more than the sort of a short list.
-        if key is None and reverse is False:
-            items.sort()
-        else:
-            items.sort(key=key, reverse=reverse)
+        items.sort(key=key, reverse=reverse)
         return items
     [].sort(reverse=reverse)  # the same TypeError as sorted() for a bad `reverse`
     # Like sorted(): the key is called once per item, in order, before any comparison.
