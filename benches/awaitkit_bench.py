@@ -29,7 +29,7 @@ import time
 
 import awaitkit
 import capreg_aw_bench as ext
-from _native_build import native_build
+from _machine import cpu_model, cpu_ticks, native_build
 
 N_FAST = 100_000  # awaits per timed loop, coroutine returning at once
 N_SLEEP = 20_000  # awaits per timed loop, coroutine doing one asyncio.sleep(0)
@@ -66,24 +66,6 @@ async def floor_driver(make, n):
     for _ in range(n):
         total += 2 * await make()
     return time.perf_counter_ns() - start, total
-
-
-def cpu_ticks():
-    """(steal, total) jiffies of all CPUs from /proc/stat, or None off Linux."""
-    try:
-        with open("/proc/stat") as f:
-            fields = [int(x) for x in f.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    return fields[7] if len(fields) > 7 else 0, sum(fields)
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.machine()
 
 
 def variants():

@@ -22,7 +22,7 @@ import tempfile
 import time
 
 import capreg_bench
-from _native_build import native_build
+from _machine import cpu_model, cpu_ticks, native_build
 
 CALLS = 50_000_000  # C calls per timed loop
 PY_CALLS = CALLS // 100  # Python-level calls per timed loop
@@ -108,24 +108,6 @@ def capreg_build():
     import capreg._capreg as native
 
     return native_build(native)
-
-
-def cpu_ticks():
-    """(steal, total) jiffies of all CPUs from /proc/stat, or None off Linux."""
-    try:
-        with open("/proc/stat") as f:
-            fields = [int(x) for x in f.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    return fields[7] if len(fields) > 7 else 0, sum(fields)
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.machine()
 
 
 def row(benchmark, capreg, peer, ratio, target, ok, values):

@@ -7,6 +7,8 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
 
 use crate::declare::ApiDeclaration;
 use crate::signature::{Signature, Type};
@@ -203,6 +205,71 @@ static inline int {camel}_Import({camel}_API *api, const char *requirement, cons
             .unwrap_or(0),
         first = functions.first().map(|f| f.0).unwrap_or("function"),
     )
+}
+
+/// [`c_header`] with the API's contract (a C comment the typedefs cannot say: ownership,
+/// return codes) right after the generated banner.
+pub fn c_header_with_contract(decl: &ApiDeclaration, regenerate: &str, contract: &str) -> String {
+    let generated = c_header(decl, regenerate);
+    let at = generated.find("*/\n").map_or(0, |i| i + 3);
+    format!("{}{contract}{}", &generated[..at], &generated[at..])
+}
+
+/// A provider's header test: with `UPDATE_HEADERS` set, (re)writes `path`; then fails, saying
+/// how to regenerate it, when the file differs from `expected`.
+pub fn check_fresh(path: &Path, expected: &str, regenerate: &str) -> Result<(), String> {
+    if std::env::var_os("UPDATE_HEADERS").is_some() {
+        std::fs::write(path, expected)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    match std::fs::read_to_string(path) {
+        Ok(actual) if actual == expected => Ok(()),
+        _ => Err(format!(
+            "{} is stale: regenerate it with {regenerate}",
+            path.display()
+        )),
+    }
+}
+
+/// A provider's header test: compiles a C99 and a C++11 file that includes `prelude` (e.g.
+/// `#include <Python.h>`) and `header` and declares an `api_struct`, with
+/// `-Wall -Wextra -pedantic -Werror`, in `work_dir`.
+pub fn check_compiles(
+    include_dirs: &[&Path],
+    prelude: &str,
+    header: &str,
+    api_struct: &str,
+    work_dir: &Path,
+) -> Result<(), String> {
+    std::fs::create_dir_all(work_dir).map_err(|e| e.to_string())?;
+    for (compiler, std, ext) in [("gcc", "c99", "c"), ("g++", "c++11", "cpp")] {
+        let source = work_dir.join(format!("use_{std}.{ext}"));
+        let text = format!("{prelude}\n#include \"{header}\"\nint main(void) {{ {api_struct} api; (void)api; return 0; }}\n");
+        std::fs::write(&source, text).map_err(|e| e.to_string())?;
+        let mut command = Command::new(compiler);
+        command.args([
+            &format!("-std={std}"),
+            "-Wall",
+            "-Wextra",
+            "-pedantic",
+            "-Werror",
+            "-fsyntax-only",
+        ]);
+        for dir in include_dirs {
+            command.arg("-I").arg(dir);
+        }
+        let out = command
+            .arg(&source)
+            .output()
+            .map_err(|e| format!("cannot run {compiler}: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "{compiler} -std={std} rejected {header}:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
-"""Which profile an installed native module was built with: benchmark tables print it, so that
-numbers are read in context."""
+"""What the benchmark tables print about the machine and the builds, so that numbers are read
+in context: CPU model, steal time, and the profile a native module was built with."""
 
+import platform
 import struct
 
 
@@ -33,3 +34,21 @@ def native_build(module):
     if sections is None:
         return "?"
     return "debug" if ".debug_info" in sections else "release"
+
+
+def cpu_ticks():
+    """(steal, total) jiffies of all CPUs from /proc/stat, or None off Linux."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return fields[7] if len(fields) > 7 else 0, sum(fields)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.machine()
