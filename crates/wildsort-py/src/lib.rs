@@ -29,9 +29,8 @@ fn records(
 ) -> Option<Vec<i64>> {
     let n = keys.len();
     let (key_list, item_list) = (keys.as_ptr(), items.as_ptr());
-    // SAFETY: both are live lists of `n` items and the GIL is held; PyList_GetItem returns a
-    // borrowed reference, valid while the list is unchanged, which it is (no Python code runs
-    // in this function).
+    // Borrowed references stay valid: the lists cannot change, no Python code runs in here.
+    // SAFETY: both are live lists of `n` items, the GIL is held; PyList_GetItem borrows.
     let get = |list: *mut ffi::PyObject, i: usize| unsafe {
         ffi::PyList_GetItem(list, i as ffi::Py_ssize_t)
     };
@@ -89,9 +88,9 @@ fn records(
 fn permute(items: &Bound<'_, PyList>, records: &[i64], reverse: bool) {
     let n = records.len() / 2;
     let list = items.as_ptr();
-    // SAFETY: the GIL is held and `list` is a live list of `n` items. The extra reference each
-    // object gets keeps it alive until it is placed; `records` holds each object exactly once
-    // (a permutation of the list's items), so every extra reference is stolen exactly once.
+    // The extra reference each object gets keeps it alive until it is placed; `records` holds
+    // each object exactly once (a permutation of the list's items).
+    // SAFETY: GIL held, `list` live with `n` items; each extra reference is stolen exactly once.
     unsafe {
         for i in 0..n {
             ffi::Py_IncRef(ffi::PyList_GetItem(list, i as ffi::Py_ssize_t));
@@ -118,9 +117,9 @@ fn new_list<'py>(
     reverse: bool,
 ) -> PyResult<Bound<'py, PyList>> {
     let n = records.len() / 2;
-    // SAFETY: the GIL is held; `out` is a new list of `n` NULL slots that PyList_SetItem fills
-    // with references it steals: each of the `n` items gains exactly one reference, and
-    // `records` holds each of them exactly once.
+    // `out` is a new list of `n` NULL slots; each of the `n` items gains exactly one reference,
+    // and `records` holds each of them exactly once.
+    // SAFETY: GIL held; PyList_SetItem steals each reference into its own NULL slot.
     unsafe {
         let out = Bound::from_owned_ptr_or_err(py, ffi::PyList_New(n as ffi::Py_ssize_t))?;
         for i in 0..n {
@@ -219,14 +218,14 @@ fn sort<'py>(
             }
         }
     }
-    // SAFETY: PySequence_List returns a new list (a copy, as sorted() makes) or NULL with an
-    // exception set.
+    // A copy, as sorted() makes.
+    // SAFETY: PySequence_List returns a new list or NULL with an exception set.
     let items =
         unsafe { Bound::from_owned_ptr_or_err(py, ffi::PySequence_List(iterable.as_ptr())) }?
             .cast_into::<PyList>()?;
     if plain && items.len() < SMALL {
-        // SAFETY: `items` is a live list only we hold; PyList_Sort returns -1 with an exception
-        // set when a comparison fails.
+        // PyList_Sort returns -1 with an exception set when a comparison fails.
+        // SAFETY: `items` is a live list only we hold.
         if unsafe { ffi::PyList_Sort(items.as_ptr()) } < 0 {
             return Err(PyErr::fetch(py));
         }

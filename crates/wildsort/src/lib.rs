@@ -95,8 +95,7 @@ pub fn sort_f32(data: &mut [f32]) {
 /// `[key0, payload0, key1, payload1, ...]` (an odd trailing element is left alone).
 pub fn sort_pairs_i64(pairs: &mut [i64]) {
     let n = pairs.len() / 2;
-    // SAFETY: `Pair` is two `i64`s, `repr(C)`, with `i64`'s alignment: the first 2n elements
-    // are exactly n pairs.
+    // SAFETY: `Pair` is two `repr(C)` `i64`s with `i64`'s alignment: 2n elements are n pairs.
     let records =
         unsafe { std::slice::from_raw_parts_mut(pairs.as_mut_ptr().cast::<radix::Pair>(), n) };
     radix::sort_pairs(records);
