@@ -114,7 +114,6 @@ fn new_list<'py>(
     py: Python<'py>,
     items: &Bound<'py, PyList>,
     records: &[i64],
-    reverse: bool,
 ) -> PyResult<Bound<'py, PyList>> {
     let n = records.len() / 2;
     // `out` is a new list of `n` NULL slots; each of the `n` items gains exactly one reference,
@@ -126,10 +125,9 @@ fn new_list<'py>(
             ffi::Py_IncRef(ffi::PyList_GetItem(items.as_ptr(), i as ffi::Py_ssize_t));
         }
         for k in 0..n {
-            let slot = if reverse { n - 1 - k } else { k };
             ffi::PyList_SetItem(
                 out.as_ptr(),
-                slot as ffi::Py_ssize_t,
+                k as ffi::Py_ssize_t,
                 records[2 * k + 1] as *mut ffi::PyObject,
             );
         }
@@ -179,21 +177,6 @@ fn sort_in_place(
     Ok(true)
 }
 
-/// A new sorted list of `items`, each its own key, leaving `items` as it is; or None when no
-/// native path applies. No Python code runs between reading `items` and building the result,
-/// so the caller's own list can be read without copying it first.
-#[pyfunction]
-fn sorted_copy<'py>(
-    py: Python<'py>,
-    items: &Bound<'py, PyList>,
-    reverse: bool,
-) -> PyResult<Option<Bound<'py, PyList>>> {
-    let Some(records) = sorted_records(py, items, items, reverse)? else {
-        return Ok(None);
-    };
-    new_list(py, items, &records, reverse).map(Some)
-}
-
 /// Below this many items the native path's set-up costs more than it saves.
 const SMALL: usize = 48;
 
@@ -214,7 +197,7 @@ fn sort<'py>(
     if let (true, Ok(list)) = (plain, iterable.cast::<PyList>()) {
         if list.is_exact_instance_of::<PyList>() && list.len() >= SMALL {
             if let Some(records) = sorted_records(py, list, list, false)? {
-                return new_list(py, list, &records, false).map(Bound::into_any);
+                return new_list(py, list, &records).map(Bound::into_any);
             }
         }
     }
@@ -241,7 +224,6 @@ fn _wildsort(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // The native API is imported on first use, not here: the registry's discovery of
     // `wildsort` imports this package, and must not find itself half-initialised.
     m.add_function(wrap_pyfunction!(sort_in_place, m)?)?;
-    m.add_function(wrap_pyfunction!(sorted_copy, m)?)?;
     m.add_function(wrap_pyfunction!(sort, m)?)?;
     m.add("SMALL", SMALL)?;
     Ok(())
