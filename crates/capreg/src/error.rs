@@ -251,7 +251,8 @@ pub fn pip_specifier(requirement: &str) -> String {
     parts.join(",")
 }
 
-fn is_newer_than_all(found: &str, requirement: &str) -> bool {
+/// Whether `found` is newer than `requirement` allows (the consumer, not the provider, is old).
+fn newer_than_allowed(found: &str, requirement: &str) -> bool {
     let (Ok(v), Ok(req)) = (
         semver::Version::parse(found),
         semver::VersionReq::parse(requirement),
@@ -299,7 +300,7 @@ impl fmt::Display for Error {
                 }
                 let newest = found.last().expect("VersionMismatch lists what was found");
                 let spec = pip_specifier(requirement);
-                if is_newer_than_all(&newest.version, requirement) {
+                if newer_than_allowed(&newest.version, requirement) {
                     write!(
                         f,
                         "  Fix: '{requester}' was built for an older '{api}': upgrade it to a release built against {api} {} \
