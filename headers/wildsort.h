@@ -11,6 +11,28 @@
  *         return NULL;   // a capreg.ResolutionError (an ImportError) is set
  *     wildsort.sort_i64(...);
  */
+/*
+ * THE CONTRACT (wildsort 1.0)
+ *
+ * No function needs the GIL or Python; all are safe to call from any thread on distinct
+ * buffers. Every function returns a status:
+ */
+#ifndef WILDSORT_OK
+#define WILDSORT_OK 0            /* done */
+#define WILDSORT_ERR_NULL (-1)     /* a buffer was NULL with a non-zero length (NULL with 0 is fine) */
+#define WILDSORT_ERR_INTERNAL (-2) /* a bug in wildsort, caught (never unwound into C) */
+#define WILDSORT_ERR_LENGTH (-3)   /* a record count whose buffer size overflows size_t */
+#endif
+/*
+ * Order: integers ascending; f64/f32 by IEEE 754 totalOrder (Rust's f64::total_cmp):
+ * -NaN < -inf < ... < -0.0 < 0.0 < ... < inf < NaN.
+ * argsort_*(keys, n, out) writes into `out` the n indices that sort `keys`, stably.
+ * sort_pairs_i64(pairs, n) sorts n (key, payload) records interleaved in 2n int64_t
+ * ([key0, payload0, key1, ...]) by key, stably (only keys are compared); it allocates one
+ * scratch copy. sort_pairs_i64_scratch(pairs, n, scratch) does the same in the caller's
+ * `scratch` of 2n int64_t (contents overwritten; must not overlap `pairs`), so a caller
+ * sorting repeatedly can keep one buffer. version() returns major << 16 | minor << 8 | patch.
+ */
 #ifndef WILDSORT_H
 #define WILDSORT_H
 
@@ -46,6 +68,8 @@ typedef int32_t (*wildsort_argsort_i64_fn)(int64_t const *, size_t, size_t *);
 typedef int32_t (*wildsort_argsort_f64_fn)(double const *, size_t, size_t *);
 /* sort_pairs_i64: fn(*mut i64, usize) -> i32 (since 1.0) */
 typedef int32_t (*wildsort_sort_pairs_i64_fn)(int64_t *, size_t);
+/* sort_pairs_i64_scratch: fn(*mut i64, usize, *mut i64) -> i32 (since 1.0) */
+typedef int32_t (*wildsort_sort_pairs_i64_scratch_fn)(int64_t *, size_t, int64_t *);
 /* version: fn() -> u32 (since 1.0) */
 typedef uint32_t (*wildsort_version_fn)(void);
 
@@ -60,6 +84,7 @@ typedef struct Wildsort_API {
     wildsort_argsort_i64_fn argsort_i64;
     wildsort_argsort_f64_fn argsort_f64;
     wildsort_sort_pairs_i64_fn sort_pairs_i64;
+    wildsort_sort_pairs_i64_scratch_fn sort_pairs_i64_scratch;
     wildsort_version_fn version;
 } Wildsort_API;
 
@@ -68,7 +93,7 @@ typedef struct Wildsort_API {
  * capreg.ResolutionError set that names `consumer`, the version found and the fix. */
 static inline int Wildsort_Import(Wildsort_API *api, const char *requirement, const char *consumer)
 {
-    static const capreg_import_item items[10] = {
+    static const capreg_import_item items[11] = {
         {"sort_i64", "fn(*mut i64, usize) -> i32", 0},
         {"sort_u64", "fn(*mut u64, usize) -> i32", 0},
         {"sort_i32", "fn(*mut i32, usize) -> i32", 0},
@@ -78,10 +103,11 @@ static inline int Wildsort_Import(Wildsort_API *api, const char *requirement, co
         {"argsort_i64", "fn(*const i64, usize, *mut usize) -> i32", 0},
         {"argsort_f64", "fn(*const f64, usize, *mut usize) -> i32", 0},
         {"sort_pairs_i64", "fn(*mut i64, usize) -> i32", 0},
+        {"sort_pairs_i64_scratch", "fn(*mut i64, usize, *mut i64) -> i32", 0},
         {"version", "fn() -> u32", 0},
     };
-    capreg_fn out[10];
-    if (capreg_import(WILDSORT_API_NAME, requirement, consumer, items, 10, out) < 0)
+    capreg_fn out[11];
+    if (capreg_import(WILDSORT_API_NAME, requirement, consumer, items, 11, out) < 0)
         return -1;
     api->sort_i64 = (wildsort_sort_i64_fn)out[0];
     api->sort_u64 = (wildsort_sort_u64_fn)out[1];
@@ -92,7 +118,8 @@ static inline int Wildsort_Import(Wildsort_API *api, const char *requirement, co
     api->argsort_i64 = (wildsort_argsort_i64_fn)out[6];
     api->argsort_f64 = (wildsort_argsort_f64_fn)out[7];
     api->sort_pairs_i64 = (wildsort_sort_pairs_i64_fn)out[8];
-    api->version = (wildsort_version_fn)out[9];
+    api->sort_pairs_i64_scratch = (wildsort_sort_pairs_i64_scratch_fn)out[9];
+    api->version = (wildsort_version_fn)out[10];
     return 0;
 }
 #endif /* Py_PYTHON_H */

@@ -2,6 +2,8 @@
 //! API like any other: it imports the functions by name and signature through capreg (the
 //! provider, libwildsort, is found and loaded by the registry), never links against them.
 
+use std::sync::Mutex;
+
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -10,14 +12,61 @@ use pyo3::types::{PyDict, PyList};
 capreg::import_api! {
     /// What wildsort.sort uses of the wildsort API.
     struct Wildsort: "wildsort" "^1.0" as "wildsort._wildsort" {
-        fn sort_pairs_i64: unsafe extern "C" fn(*mut i64, usize) -> i32;
+        fn sort_pairs_i64_scratch: unsafe extern "C" fn(*mut i64, usize, *mut i64) -> i32;
     }
 }
 
-/// `(key, object)` records, interleaved as `sort_pairs_i64` takes them, when every key can be
-/// ordered natively exactly as `list.sort` orders it: exact ints (or bools) that fit in i64, or
-/// exact floats without NaN. Anything else — subclasses, which may override comparisons, mixed
-/// kinds, huge ints, NaN, whose comparisons make the order depend on the input — gives None.
+/// Where the native path works: `n` records, then the sort's scratch copy (`4n` i64 in all).
+///
+/// Fresh pages cost as much as the sort itself (the kernel faults in and zeroes 32 MiB for a
+/// million items), so the largest workspace up to [`KEEP_MAX_BYTES`] is kept for the next call.
+struct Workspace {
+    buffer: Vec<i64>,
+}
+
+/// The workspace kept between calls (empty until a sort has used one).
+static KEPT: Mutex<Vec<i64>> = Mutex::new(Vec::new());
+/// The largest workspace kept: that of a 2,097,152-item sort.
+const KEEP_MAX_BYTES: usize = 64 << 20;
+
+impl Workspace {
+    /// A workspace for `n` items: the kept one if it is free, grown if it is short.
+    fn take(n: usize) -> Workspace {
+        let mut buffer = KEPT
+            .try_lock()
+            .map(|mut kept| std::mem::take(&mut *kept))
+            .unwrap_or_default();
+        if buffer.len() < 4 * n {
+            buffer.resize(4 * n, 0);
+        }
+        Workspace { buffer }
+    }
+
+    /// The `n` records (`2n` i64) and the sort's scratch (as long).
+    fn split(&mut self, n: usize) -> (&mut [i64], &mut [i64]) {
+        let (records, rest) = self.buffer.split_at_mut(2 * n);
+        (records, &mut rest[..2 * n])
+    }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        if self.buffer.len() * size_of::<i64>() > KEEP_MAX_BYTES {
+            return;
+        }
+        if let Ok(mut kept) = KEPT.try_lock() {
+            if kept.len() < self.buffer.len() {
+                *kept = std::mem::take(&mut self.buffer);
+            }
+        }
+    }
+}
+
+/// Writes `(key, object)` records into `out` (`2n` i64, interleaved as `sort_pairs_i64_scratch`
+/// takes them) when every key can be ordered natively exactly as `list.sort` orders it: exact
+/// ints (or bools) that fit in i64, or exact floats without NaN. Anything else — subclasses,
+/// which may override comparisons, mixed kinds, huge ints, NaN, whose comparisons make the
+/// order depend on the input — returns false.
 ///
 /// With `reverse`, records are laid out in reversed input order (see `sort_in_place`). Reads
 /// borrowed references only: no reference count is touched per key.
@@ -26,7 +75,8 @@ fn records(
     items: &Bound<'_, PyList>,
     keys: &Bound<'_, PyList>,
     reverse: bool,
-) -> Option<Vec<i64>> {
+    out: &mut [i64],
+) -> bool {
     let n = keys.len();
     let (key_list, item_list) = (keys.as_ptr(), items.as_ptr());
     // Borrowed references stay valid: the lists cannot change, no Python code runs in here.
@@ -41,21 +91,20 @@ fn records(
     let bool_type = std::ptr::addr_of_mut!(ffi::PyBool_Type);
     let floats = type_of(get(key_list, 0)) == float_type;
     let same_list = key_list == item_list; // no key function: each item is its own key
-    let mut out = Vec::with_capacity(2 * n);
-    // Reversed input order for `reverse`, pushed sequentially either way.
-    for step in 0..n {
+                                           // Reversed input order for `reverse`, written sequentially either way.
+    for (step, record) in out.chunks_exact_mut(2).enumerate() {
         let i = if reverse { n - 1 - step } else { step };
         let key = get(key_list, i);
         let item = if same_list { key } else { get(item_list, i) };
         let t = type_of(key);
         let ordered = if floats {
             if t != float_type {
-                return None;
+                return false;
             }
             // SAFETY: `key` is a live exact float.
             let x = unsafe { ffi::PyFloat_AsDouble(key) };
             if x.is_nan() {
-                return None;
+                return false;
             }
             // -0.0 == 0.0 for `<`: one key for both keeps their input order, as sorted() does.
             let bits = (if x == 0.0 { 0.0f64 } else { x }).to_bits() as i64;
@@ -63,21 +112,21 @@ fn records(
             bits ^ ((((bits >> 63) as u64) >> 1) as i64)
         } else {
             if t != int_type && t != bool_type {
-                return None;
+                return false;
             }
             let mut overflow = 0;
             // SAFETY: `key` is a live exact int or bool; `overflow` is writable.
             let x = unsafe { ffi::PyLong_AsLongLongAndOverflow(key, &mut overflow) };
             if overflow != 0 || (x == -1 && PyErr::occurred(py)) {
                 let _ = PyErr::take(py);
-                return None;
+                return false;
             }
             x
         };
-        out.push(ordered);
-        out.push(item as i64);
+        record[0] = ordered;
+        record[1] = item as i64;
     }
-    Some(out)
+    true
 }
 
 /// Puts the objects of sorted `records` into `items` (the caller's private list), in place.
@@ -135,29 +184,33 @@ fn new_list<'py>(
     }
 }
 
-/// The (key, object) records of `items` sorted by `keys`, or None when no native path applies.
+/// A workspace holding the (key, object) records of `items` sorted by `keys` (its first `2n`
+/// i64), or None when no native path applies.
 fn sorted_records(
     py: Python<'_>,
     items: &Bound<'_, PyList>,
     keys: &Bound<'_, PyList>,
     reverse: bool,
-) -> PyResult<Option<Vec<i64>>> {
+) -> PyResult<Option<Workspace>> {
     let n = items.len();
     if n == 0 || keys.len() != n {
         return Ok(None);
     }
-    let Some(mut records) = records(py, items, keys, reverse) else {
+    let mut workspace = Workspace::take(n);
+    let (records_out, scratch) = workspace.split(n);
+    if !records(py, items, keys, reverse, records_out) {
         return Ok(None);
-    };
+    }
     let api = Wildsort::import(py)?;
-    // SAFETY: `records` is a live buffer of 2n i64.
-    let status = unsafe { (api.sort_pairs_i64)(records.as_mut_ptr(), n) };
+    // SAFETY: `records_out` and `scratch` are live, separate buffers of 2n i64.
+    let status =
+        unsafe { (api.sort_pairs_i64_scratch)(records_out.as_mut_ptr(), n, scratch.as_mut_ptr()) };
     if status != 0 {
         return Err(PyRuntimeError::new_err(format!(
             "wildsort: the native sort failed with status {status}"
         )));
     }
-    Ok(Some(records))
+    Ok(Some(workspace))
 }
 
 /// Sorts `items` (a list only the caller holds) in place by `keys` (same length), exactly as
@@ -170,10 +223,10 @@ fn sort_in_place(
     keys: &Bound<'_, PyList>,
     reverse: bool,
 ) -> PyResult<bool> {
-    let Some(records) = sorted_records(py, items, keys, reverse)? else {
+    let Some(mut workspace) = sorted_records(py, items, keys, reverse)? else {
         return Ok(false);
     };
-    permute(items, &records, reverse);
+    permute(items, workspace.split(items.len()).0, reverse);
     Ok(true)
 }
 
@@ -196,8 +249,9 @@ fn sort<'py>(
     let plain = options.is_none_or(|o| o.is_empty());
     if let (true, Ok(list)) = (plain, iterable.cast::<PyList>()) {
         if list.is_exact_instance_of::<PyList>() && list.len() >= SMALL {
-            if let Some(records) = sorted_records(py, list, list, false)? {
-                return new_list(py, list, &records).map(Bound::into_any);
+            if let Some(mut workspace) = sorted_records(py, list, list, false)? {
+                let records = workspace.split(list.len()).0;
+                return new_list(py, list, records).map(Bound::into_any);
             }
         }
     }

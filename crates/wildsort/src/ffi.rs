@@ -3,7 +3,9 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::{WILDSORT_ERR_INTERNAL, WILDSORT_ERR_NULL, WILDSORT_OK, WILDSORT_VERSION};
+use crate::{
+    WILDSORT_ERR_INTERNAL, WILDSORT_ERR_LENGTH, WILDSORT_ERR_NULL, WILDSORT_OK, WILDSORT_VERSION,
+};
 
 /// Runs `body` on `len` elements at `data`, or checks NULL-with-length and catches panics.
 ///
@@ -72,10 +74,29 @@ argsorts! {
 /// `pairs` must be NULL or valid for reads and writes of `2 * n` elements.
 unsafe extern "C" fn sort_pairs_i64(pairs: *mut i64, n: usize) -> i32 {
     let Some(len) = n.checked_mul(2) else {
-        return WILDSORT_ERR_NULL;
+        return WILDSORT_ERR_LENGTH;
     };
     // SAFETY: forwarded from this function's contract.
     unsafe { on_slice(pairs, len, crate::sort_pairs_i64) }
+}
+
+/// # Safety
+/// `pairs` and `scratch` must each be NULL or valid for reads and writes of `2 * n` elements,
+/// and must not overlap.
+unsafe extern "C" fn sort_pairs_i64_scratch(pairs: *mut i64, n: usize, scratch: *mut i64) -> i32 {
+    let Some(len) = n.checked_mul(2) else {
+        return WILDSORT_ERR_LENGTH;
+    };
+    if len > 0 && scratch.is_null() {
+        return WILDSORT_ERR_NULL;
+    }
+    // SAFETY: forwarded from this function's contract (`scratch` checked non-NULL above).
+    unsafe {
+        on_slice(pairs, len, |pairs| {
+            let scratch = std::slice::from_raw_parts_mut(scratch, len);
+            crate::sort_pairs_i64_scratch(pairs, scratch)
+        })
+    }
 }
 
 extern "C" fn version() -> u32 {
@@ -98,6 +119,7 @@ capreg::declare_api! {
             fn argsort_i64: unsafe extern "C" fn(*const i64, usize, *mut usize) -> i32 = argsort_i64, since = "1.0";
             fn argsort_f64: unsafe extern "C" fn(*const f64, usize, *mut usize) -> i32 = argsort_f64, since = "1.0";
             fn sort_pairs_i64: unsafe extern "C" fn(*mut i64, usize) -> i32 = sort_pairs_i64, since = "1.0";
+            fn sort_pairs_i64_scratch: unsafe extern "C" fn(*mut i64, usize, *mut i64) -> i32 = sort_pairs_i64_scratch, since = "1.0";
             fn version: extern "C" fn() -> u32 = version, since = "1.0";
         }
     }

@@ -5,8 +5,9 @@
 //! signature. The same file serves every Python version and programs with no Python.
 //!
 //! Every function returns a status: [`WILDSORT_OK`], or [`WILDSORT_ERR_NULL`] when a buffer is
-//! NULL with a non-zero length (NULL with length 0 is fine), or [`WILDSORT_ERR_INTERNAL`] if
-//! something panicked (never unwound into C).
+//! NULL with a non-zero length (NULL with length 0 is fine), [`WILDSORT_ERR_LENGTH`] when a
+//! record count is too large to address, or [`WILDSORT_ERR_INTERNAL`] if something panicked
+//! (never unwound into C).
 //!
 //! Order: integers ascending; `f64`/`f32` by IEEE 754 totalOrder (as `f64::total_cmp`):
 //! `-NaN < -inf < ... < -0.0 < 0.0 < ... < inf < NaN`. The argsorts and `sort_pairs_i64` are
@@ -22,6 +23,8 @@ pub const WILDSORT_OK: i32 = 0;
 pub const WILDSORT_ERR_NULL: i32 = -1;
 /// A bug in wildsort (a caught panic).
 pub const WILDSORT_ERR_INTERNAL: i32 = -2;
+/// A length so large that the buffer's size in bytes overflows `size_t`.
+pub const WILDSORT_ERR_LENGTH: i32 = -3;
 /// `major << 16 | minor << 8 | patch`.
 pub const WILDSORT_VERSION: u32 = 0x01_00_00;
 
@@ -94,11 +97,21 @@ pub fn sort_f32(data: &mut [f32]) {
 /// Sorts `(key, payload)` records by key, stably. `pairs` holds them interleaved:
 /// `[key0, payload0, key1, payload1, ...]` (an odd trailing element is left alone).
 pub fn sort_pairs_i64(pairs: &mut [i64]) {
-    let n = pairs.len() / 2;
+    radix::sort_pairs(as_pairs(pairs));
+}
+
+/// [`sort_pairs_i64`] working in the caller's `scratch` (at least as long as `pairs`) instead
+/// of allocating.
+pub fn sort_pairs_i64_scratch(pairs: &mut [i64], scratch: &mut [i64]) {
+    radix::sort_pairs_with(as_pairs(pairs), as_pairs(scratch));
+}
+
+/// Interleaved `[key, payload, ...]` as records (an odd trailing element is left out).
+fn as_pairs(data: &mut [i64]) -> &mut [radix::Pair] {
     // SAFETY: `Pair` is two `repr(C)` `i64`s with `i64`'s alignment: 2n elements are n pairs.
-    let records =
-        unsafe { std::slice::from_raw_parts_mut(pairs.as_mut_ptr().cast::<radix::Pair>(), n) };
-    radix::sort_pairs(records);
+    unsafe {
+        std::slice::from_raw_parts_mut(data.as_mut_ptr().cast::<radix::Pair>(), data.len() / 2)
+    }
 }
 
 /// Writes into `out` the indices that sort `keys`, stably. `out.len()` must equal `keys.len()`.
@@ -109,6 +122,36 @@ pub fn argsort_i64(keys: &[i64], out: &mut [usize]) {
 /// Writes into `out` the indices that sort `keys` by totalOrder, stably.
 pub fn argsort_f64(keys: &[f64], out: &mut [usize]) {
     radix::argsort(keys.iter().map(|&k| radix::f64_key(k)), out);
+}
+
+/// What `headers/wildsort.h` says beyond the signatures: status codes and semantics. The codes
+/// are formatted from the constants above, so the header cannot drift from them.
+pub fn header_contract() -> String {
+    format!(
+        r#"/*
+ * THE CONTRACT (wildsort 1.0)
+ *
+ * No function needs the GIL or Python; all are safe to call from any thread on distinct
+ * buffers. Every function returns a status:
+ */
+#ifndef WILDSORT_OK
+#define WILDSORT_OK {WILDSORT_OK}            /* done */
+#define WILDSORT_ERR_NULL ({WILDSORT_ERR_NULL})     /* a buffer was NULL with a non-zero length (NULL with 0 is fine) */
+#define WILDSORT_ERR_INTERNAL ({WILDSORT_ERR_INTERNAL}) /* a bug in wildsort, caught (never unwound into C) */
+#define WILDSORT_ERR_LENGTH ({WILDSORT_ERR_LENGTH})   /* a record count whose buffer size overflows size_t */
+#endif
+/*
+ * Order: integers ascending; f64/f32 by IEEE 754 totalOrder (Rust's f64::total_cmp):
+ * -NaN < -inf < ... < -0.0 < 0.0 < ... < inf < NaN.
+ * argsort_*(keys, n, out) writes into `out` the n indices that sort `keys`, stably.
+ * sort_pairs_i64(pairs, n) sorts n (key, payload) records interleaved in 2n int64_t
+ * ([key0, payload0, key1, ...]) by key, stably (only keys are compared); it allocates one
+ * scratch copy. sort_pairs_i64_scratch(pairs, n, scratch) does the same in the caller's
+ * `scratch` of 2n int64_t (contents overwritten; must not overlap `pairs`), so a caller
+ * sorting repeatedly can keep one buffer. version() returns major << 16 | minor << 8 | patch.
+ */
+"#
+    )
 }
 
 mod ffi;

@@ -225,35 +225,119 @@ fn large_float_sorts_without_nan_or_negative_zero_take_the_fast_path_correctly()
     );
 }
 
+type SortPairs = unsafe extern "C" fn(*mut i64, usize) -> i32;
+type SortPairsScratch = unsafe extern "C" fn(*mut i64, usize, *mut i64) -> i32;
+
+fn sort_pairs_functions() -> (SortPairs, SortPairsScratch) {
+    // SAFETY: each resolved against exactly the signature it is transmuted to.
+    unsafe {
+        (
+            std::mem::transmute::<unsafe extern "C" fn(), SortPairs>(resolve(
+                "sort_pairs_i64",
+                "int32_t (int64_t *, size_t)",
+            )),
+            std::mem::transmute::<unsafe extern "C" fn(), SortPairsScratch>(resolve(
+                "sort_pairs_i64_scratch",
+                "int32_t (int64_t *, size_t, int64_t *)",
+            )),
+        )
+    }
+}
+
+/// Record keys of several shapes, each taking its own path through the radix sort: few distinct
+/// keys, a small range, a wide range, all equal, presorted and reversed.
+fn pair_key_shapes() -> Vec<(String, Vec<i64>)> {
+    let mut shapes: Vec<(String, Vec<i64>)> = [
+        (0usize, 97u64),
+        (1, 97),
+        (10, 97),
+        (349, 97),
+        (5000, 97),
+        (200_000, 97),
+        (1_000_000, 1000),
+        (1_000_000, 2_000_000),
+        (300_000, u64::MAX),
+        (100_000, 1),
+    ]
+    .into_iter()
+    .map(|(n, spread)| {
+        let keys = pseudo_random(n, 17)
+            .into_iter()
+            .map(|x| ((x % spread) as i64).wrapping_sub((spread / 2) as i64))
+            .collect();
+        (format!("n={n} spread={spread}"), keys)
+    })
+    .collect();
+    shapes.push(("presorted".into(), (0..50_000).map(|i| i / 3).collect()));
+    shapes.push((
+        "reversed".into(),
+        (0..50_000).rev().map(|i| i / 3).collect(),
+    ));
+    shapes
+}
+
 #[test]
 fn sort_pairs_is_stable_and_carries_payloads() {
-    type SortPairs = unsafe extern "C" fn(*mut i64, usize) -> i32;
-    // SAFETY: resolved against exactly this signature.
-    let sort_pairs: SortPairs = unsafe {
-        std::mem::transmute::<unsafe extern "C" fn(), SortPairs>(resolve(
-            "sort_pairs_i64",
-            "int32_t (int64_t *, size_t)",
-        ))
-    };
-    for n in [0usize, 1, 10, 349, 350, 5000, 200_000] {
-        let keys: Vec<i64> = pseudo_random(n, 17)
-            .into_iter()
-            .map(|x| (x % 97) as i64 - 48)
-            .collect();
-        let mut pairs: Vec<i64> = keys
-            .iter()
-            .enumerate()
-            .flat_map(|(i, &k)| [k, i as i64])
-            .collect();
-        // SAFETY: a live buffer of 2n elements.
-        assert_eq!(unsafe { sort_pairs(pairs.as_mut_ptr(), n) }, OK);
+    let (sort_pairs, sort_pairs_scratch) = sort_pairs_functions();
+    for (shape, keys) in pair_key_shapes() {
+        let n = keys.len();
         let mut expected: Vec<usize> = (0..n).collect();
         expected.sort_by_key(|&i| keys[i]);
-        let got: Vec<usize> = pairs.chunks(2).map(|p| p[1] as usize).collect();
-        assert_eq!(got, expected, "n={n}");
-        assert!(pairs.chunks(2).all(|p| p[0] == keys[p[1] as usize]));
+        for with_scratch in [false, true] {
+            // Payloads descend: a sort that ever ordered equal keys by payload would show.
+            let mut pairs: Vec<i64> = keys
+                .iter()
+                .enumerate()
+                .flat_map(|(i, &k)| [k, (n - i) as i64])
+                .collect();
+            let mut scratch = vec![7i64; 2 * n];
+            // SAFETY: live, separate buffers of 2n elements.
+            let status = unsafe {
+                if with_scratch {
+                    sort_pairs_scratch(pairs.as_mut_ptr(), n, scratch.as_mut_ptr())
+                } else {
+                    sort_pairs(pairs.as_mut_ptr(), n)
+                }
+            };
+            assert_eq!(status, OK);
+            let got: Vec<usize> = pairs.chunks(2).map(|p| n - p[1] as usize).collect();
+            assert_eq!(got, expected, "{shape} with_scratch={with_scratch}");
+            assert!(pairs.chunks(2).all(|p| p[0] == keys[n - p[1] as usize]));
+        }
     }
-    // SAFETY: NULL with a length is refused, never dereferenced.
-    let status = unsafe { sort_pairs(std::ptr::null_mut(), 3) };
-    assert_eq!(status, wildsort::WILDSORT_ERR_NULL);
+}
+
+#[test]
+fn sort_pairs_refuses_null_and_impossible_lengths() {
+    let (sort_pairs, sort_pairs_scratch) = sort_pairs_functions();
+    let mut buffer = [3i64, 0, 1, 1];
+    let mut scratch = [0i64; 4];
+    let null = std::ptr::null_mut();
+    // SAFETY: NULL with a length and overflowing lengths are refused before any access; the
+    // other calls get live buffers of 2n elements (or n == 0).
+    unsafe {
+        assert_eq!(sort_pairs(null, 3), wildsort::WILDSORT_ERR_NULL);
+        assert_eq!(sort_pairs(null, 0), OK);
+        assert_eq!(
+            sort_pairs(buffer.as_mut_ptr(), usize::MAX),
+            wildsort::WILDSORT_ERR_LENGTH
+        );
+        let (b, s) = (buffer.as_mut_ptr(), scratch.as_mut_ptr());
+        assert_eq!(sort_pairs_scratch(null, 2, s), wildsort::WILDSORT_ERR_NULL);
+        assert_eq!(sort_pairs_scratch(b, 2, null), wildsort::WILDSORT_ERR_NULL);
+        assert_eq!(sort_pairs_scratch(null, 0, null), OK);
+        assert_eq!(
+            sort_pairs_scratch(b, usize::MAX / 2 + 1, s),
+            wildsort::WILDSORT_ERR_LENGTH
+        );
+    }
+    assert_eq!(
+        buffer,
+        [3, 0, 1, 1],
+        "a refused call leaves the records alone"
+    );
+    // SAFETY: live, separate buffers of 2 records.
+    let status = unsafe { sort_pairs_scratch(buffer.as_mut_ptr(), 2, scratch.as_mut_ptr()) };
+    assert_eq!(status, OK);
+    assert_eq!(buffer, [1, 1, 3, 0]);
 }

@@ -12,7 +12,11 @@ fn headers() -> PathBuf {
 
 #[test]
 fn header_is_fresh() {
-    let expected = capreg::header::c_header(&wildsort::WILDSORT_1, REGENERATE);
+    let expected = capreg::header::c_header_with_contract(
+        &wildsort::WILDSORT_1,
+        REGENERATE,
+        &wildsort::header_contract(),
+    );
     capreg::header::check_fresh(&headers().join("wildsort.h"), &expected, REGENERATE)
         .unwrap_or_else(|e| panic!("{e}"));
 }
