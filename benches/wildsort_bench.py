@@ -21,18 +21,22 @@ import numpy as np
 
 import wildsort
 
-ROUNDS = 3
+ROUNDS = 5
 N = 1_000_000
 
 
-def best(fn, data, rounds=ROUNDS, repeat=1):
-    times = []
+def best(fns, data, rounds=ROUNDS, repeat=1):
+    """Best time per call of each of `fns` on `data`, the functions taking turns in every round
+    so that a burst of load on this shared machine hits them alike. The result each call returns
+    is freed inside its timing, as a caller would (freeing it is part of what sorted() costs)."""
+    times = [[] for _ in fns]
     for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(repeat):
-            fn(data)
-        times.append((time.perf_counter() - start) / repeat)
-    return min(times)
+        for fn, spent in zip(fns, times):
+            start = time.perf_counter()
+            for _ in range(repeat):
+                fn(data)
+            spent.append((time.perf_counter() - start) / repeat)
+    return [min(spent) for spent in times]
 
 
 def numpy_sort(data):
@@ -77,16 +81,12 @@ def main(json_out):
                      "ratio": ratio, "kind": better, "target": target, "verdict": verdict})
 
     for label, data in (("ints", ints), ("floats", floats)):
-        t_sorted = best(sorted, data)
-        t_wild = best(wildsort.sort, data)
-        t_np = best(numpy_sort, data)
-        t_np_stable = best(numpy_stable_permutation, data)
+        t_sorted, t_wild, t_np, t_np_stable = best([sorted, wildsort.sort, numpy_sort, numpy_stable_permutation], data)
         row(f"1M random {label}: wildsort.sort vs sorted()", t_wild, t_sorted, "speedup", ">= 10x faster", 10)
         row(f"1M random {label}: numpy list->array->sort->list vs sorted()", t_np, t_sorted, "speedup", "(peer, for reference)", 0, "sorted()")
         row(f"1M random {label}: numpy stable argsort + permutation vs sorted()", t_np_stable, t_sorted, "speedup", "(peer, for reference)", 0, "sorted()")
     small = [rng.randrange(1000) for _ in range(10)]
-    t_sorted = best(sorted, small, rounds=7, repeat=20_000)
-    t_wild = best(wildsort.sort, small, rounds=7, repeat=20_000)
+    t_sorted, t_wild = best([sorted, wildsort.sort], small, rounds=15, repeat=20_000)
     row("10-element list: wildsort.sort vs sorted()", t_wild, t_sorted, "slowdown", "<= 1.5x sorted()", 1.5)
     rss_sorted, rss_wild = peak_rss_kib("sorted"), peak_rss_kib("wildsort")
     rows.append({"benchmark": "peak RSS, 1M ints, fresh process: wildsort.sort vs sorted()", "wildsort": rss_wild, "peer": rss_sorted,
