@@ -245,7 +245,7 @@ fn sort_pairs_functions() -> (SortPairs, SortPairsScratch) {
 }
 
 /// Record keys of several shapes, each taking its own path through the radix sort: few distinct
-/// keys, a small range, a wide range, all equal, presorted and reversed.
+/// keys, a small range, a wide range, all equal, every scale, presorted and reversed.
 fn pair_key_shapes() -> Vec<(String, Vec<i64>)> {
     let mut shapes: Vec<(String, Vec<i64>)> = [
         (0usize, 97u64),
@@ -268,6 +268,12 @@ fn pair_key_shapes() -> Vec<(String, Vec<i64>)> {
         (format!("n={n} spread={spread}"), keys)
     })
     .collect();
+    // Keys a few bits apart at every scale: each radix pass splits off little of the run.
+    let powers = pseudo_random(100_000, 23)
+        .into_iter()
+        .map(|x| (1i64 << (x % 63)) - (x >> 62) as i64)
+        .collect();
+    shapes.push(("powers of two".into(), powers));
     shapes.push(("presorted".into(), (0..50_000).map(|i| i / 3).collect()));
     shapes.push((
         "reversed".into(),
