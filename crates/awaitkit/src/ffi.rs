@@ -5,50 +5,25 @@
 //! return NULL with an exception set. No panic unwinds into C: one becomes a `SystemError`.
 
 use std::ffi::c_void;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
 
-use pyo3::exceptions::{PyIndexError, PySystemError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyIndexError, PyRuntimeError, PySystemError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::{ffi, intern, PyTypeInfo};
+use pyo3::{ffi, intern};
 
-use crate::awaitable::{Awaitable, DeferCallback, OnResult, Step, ValueCallback};
+use crate::boundary::{attached, direct};
+use crate::object::{new_object, not_an_awaitable, type_ptr, Awaitable};
+use crate::send::is_coroutine;
+use crate::state::{DeferCallback, OnResult, Ref, Step, ValueCallback};
 
 type Obj = *mut ffi::PyObject;
 
-/// Runs `f` with the caller's GIL; an error or a panic becomes a Python exception and `failed`.
-fn guard<R>(failed: R, f: impl FnOnce(Python<'_>) -> PyResult<R>) -> R {
-    // SAFETY: every entry point documents that its caller holds the GIL.
-    let py = unsafe { Python::assume_attached() };
-    match catch_unwind(AssertUnwindSafe(|| f(py))) {
-        Ok(Ok(value)) => value,
-        Ok(Err(e)) => {
-            e.restore(py);
-            failed
-        }
-        Err(_) => {
-            PySystemError::new_err("awaitkit: internal error (a panic was caught)").restore(py);
-            failed
-        }
-    }
-}
-
 /// `aw` as an `awaitkit.Awaitable`, or a `TypeError`.
-fn awaitable(py: Python<'_>, aw: Obj) -> PyResult<Bound<'_, Awaitable>> {
-    if aw.is_null() {
-        return Err(PyTypeError::new_err(
-            "awaitkit: expected an awaitkit.Awaitable, got NULL",
-        ));
-    }
-    // SAFETY: non-NULL, and a live object by the caller's contract; a new strong reference.
-    let obj = unsafe { Bound::from_borrowed_ptr(py, aw) };
-    obj.cast_into::<Awaitable>().map_err(|e| {
-        PyTypeError::new_err(format!(
-            "awaitkit: expected an awaitkit.Awaitable, got {}",
-            e.into_inner()
-                .get_type()
-                .name()
-                .map_or("?".into(), |n| n.to_string())
-        ))
+fn awaitable<'py>(py: Python<'py>, aw: Obj) -> PyResult<Awaitable<'py>> {
+    // SAFETY: NULL or a live object by the caller's contract, alive for the call.
+    unsafe { Awaitable::from_ptr(aw) }.ok_or_else(|| {
+        // SAFETY: as above.
+        not_an_awaitable(unsafe { Bound::from_borrowed_ptr_or_opt(py, aw) }.as_ref())
     })
 }
 
@@ -62,19 +37,41 @@ fn object<'py>(py: Python<'py>, obj: Obj, what: &str) -> PyResult<Bound<'py, PyA
 }
 
 /// Checks that `awaitable` can be awaited by `aw`.
-fn check_awaitable(aw: &Bound<'_, Awaitable>, awaitable: &Bound<'_, PyAny>) -> PyResult<()> {
-    if awaitable.is(aw) {
+fn check_awaitable(aw: Awaitable<'_>, awaitable: &Bound<'_, PyAny>) -> PyResult<()> {
+    if awaitable.as_ptr() == aw.as_ptr() {
         return Err(PyValueError::new_err(
             "awaitkit: an awaitable cannot await itself",
         ));
     }
-    if !awaitable.hasattr(intern!(aw.py(), "__await__"))? {
+    if !is_coroutine(awaitable) && !awaitable.hasattr(intern!(awaitable.py(), "__await__"))? {
         return Err(PyTypeError::new_err(format!(
             "awaitkit: '{}' object is not awaitable (it has no __await__)",
             awaitable.get_type().name()?
         )));
     }
     Ok(())
+}
+
+/// Queues `step` on `aw`, unless `aw` has finished.
+fn push(aw: Awaitable<'_>, step: Step) -> PyResult<()> {
+    let refused = {
+        let mut st = aw.st();
+        if st.done {
+            Some(step)
+        } else {
+            st.push(step);
+            None
+        }
+    };
+    match refused {
+        None => Ok(()),
+        Some(step) => {
+            drop(step); // released after the borrow
+            Err(PyRuntimeError::new_err(
+                "awaitkit: cannot add a step to an awaitable that has finished",
+            ))
+        }
+    }
 }
 
 fn index(len: usize, i: isize) -> PyResult<usize> {
@@ -85,9 +82,7 @@ fn index(len: usize, i: isize) -> PyResult<usize> {
 
 /// `new_awaitable` (`new` is a C++ keyword): a new, empty awaitable (a new reference), or NULL.
 pub extern "C" fn new_awaitable() -> Obj {
-    guard(std::ptr::null_mut(), |py| {
-        Ok(Bound::new(py, Awaitable::new())?.into_any().into_ptr())
-    })
+    direct(ptr::null_mut(), new_object)
 }
 
 /// `add_await`: queue `await awaitable`, then `on_result(aw, value)` or `on_error(aw, exc)`.
@@ -100,16 +95,42 @@ pub unsafe extern "C" fn add_await(
     on_result: Option<ValueCallback>,
     on_error: Option<ValueCallback>,
 ) -> i32 {
-    guard(-1, |py| {
-        let aw = awaitable(py, aw)?;
-        let target = object(py, awaitable_, "the awaitable")?;
-        check_awaitable(&aw, &target)?;
-        aw.get().push(Step::Await {
-            awaitable: target.unbind(),
-            on_result: on_result.map_or(OnResult::Ignore, OnResult::Call),
-            on_error,
-        })?;
-        Ok(0)
+    direct(-1, |py| {
+        // The usual case, a native coroutine, without looking anything up.
+        // SAFETY: NULL or live objects by the caller's contract.
+        let fast = unsafe {
+            (
+                Awaitable::from_ptr(aw),
+                Bound::from_borrowed_ptr_or_opt(py, awaitable_),
+            )
+        };
+        if let (Some(aw), Some(target)) = fast {
+            if is_coroutine(&target) {
+                let step = Step::Await {
+                    awaitable: Ref::new(target),
+                    on_result: on_result.map_or(OnResult::Ignore, OnResult::Call),
+                    on_error,
+                };
+                if let Some(mut st) = aw.try_st().filter(|st| !st.done) {
+                    st.push(step);
+                    return 0;
+                }
+            }
+        }
+        attached(-1, |py| {
+            let aw = awaitable(py, aw)?;
+            let target = object(py, awaitable_, "the awaitable")?;
+            check_awaitable(aw, &target)?;
+            push(
+                aw,
+                Step::Await {
+                    awaitable: Ref::new(target),
+                    on_result: on_result.map_or(OnResult::Ignore, OnResult::Call),
+                    on_error,
+                },
+            )?;
+            Ok(0)
+        })
     })
 }
 
@@ -124,18 +145,21 @@ pub unsafe extern "C" fn add_expr(
     on_result: Option<ValueCallback>,
     on_error: Option<ValueCallback>,
 ) -> i32 {
-    guard(-1, |py| {
+    direct(-1, |py| {
         // SAFETY: `expr` is NULL or a reference the caller gave away.
         let Some(expr) = (unsafe { Bound::from_owned_ptr_or_opt(py, expr) }) else {
-            return Err(PyErr::take(py).unwrap_or_else(|| {
-                PySystemError::new_err("awaitkit: add_expr got NULL without an exception set")
-            }));
+            // SAFETY: the GIL is held.
+            if unsafe { ffi::PyErr_Occurred() }.is_null() {
+                return attached(-1, |_| {
+                    Err(PySystemError::new_err(
+                        "awaitkit: add_expr got NULL without an exception set",
+                    ))
+                });
+            }
+            return -1;
         };
         // SAFETY: forwarded from this function's contract; `expr` lives until the call returns.
-        match unsafe { add_await(aw, expr.as_ptr(), on_result, on_error) } {
-            0 => Ok(0),
-            _ => Err(PyErr::fetch(py)),
-        }
+        unsafe { add_await(aw, expr.as_ptr(), on_result, on_error) }
     })
 }
 
@@ -144,10 +168,10 @@ pub unsafe extern "C" fn add_expr(
 /// # Safety
 /// GIL held; `aw` NULL or a live object.
 pub unsafe extern "C" fn defer(aw: Obj, f: Option<DeferCallback>) -> i32 {
-    guard(-1, |py| {
+    attached(-1, |py| {
         let aw = awaitable(py, aw)?;
         let f = f.ok_or_else(|| PyTypeError::new_err("awaitkit: defer got a NULL callback"))?;
-        aw.get().push(Step::Defer(f))?;
+        push(aw, Step::Defer(f))?;
         Ok(0)
     })
 }
@@ -162,7 +186,7 @@ pub unsafe extern "C" fn async_with(
     body: Option<ValueCallback>,
     on_error: Option<ValueCallback>,
 ) -> i32 {
-    guard(-1, |py| {
+    attached(-1, |py| {
         let aw = awaitable(py, aw)?;
         let ctx = object(py, ctx, "the context manager")?;
         let kind = ctx.get_type();
@@ -181,15 +205,18 @@ pub unsafe extern "C" fn async_with(
             )))
             }
         };
-        check_awaitable(&aw, &enter)?;
-        aw.get().push(Step::Await {
-            awaitable: enter.unbind(),
-            on_result: OnResult::Enter {
-                exit: exit.unbind(),
-                body,
+        check_awaitable(aw, &enter)?;
+        push(
+            aw,
+            Step::Await {
+                awaitable: Ref::new(enter),
+                on_result: OnResult::Enter {
+                    exit: Ref::new(exit),
+                    body,
+                },
+                on_error,
             },
-            on_error,
-        })?;
+        )?;
         Ok(0)
     })
 }
@@ -199,12 +226,23 @@ pub unsafe extern "C" fn async_with(
 /// # Safety
 /// GIL held; `aw` and `result` NULL or live objects.
 pub unsafe extern "C" fn set_result(aw: Obj, result: Obj) -> i32 {
-    guard(-1, |py| {
-        let aw = awaitable(py, aw)?;
-        let result = object(py, result, "the result")?.unbind();
-        let old = aw.get().st().result.replace(result);
-        drop(old);
-        Ok(0)
+    direct(-1, |py| {
+        // SAFETY: NULL or live objects by the caller's contract.
+        let checked = unsafe {
+            (
+                Awaitable::from_ptr(aw),
+                Bound::from_borrowed_ptr_or_opt(py, result),
+            )
+        };
+        let (Some(aw_), Some(result)) = checked else {
+            return attached(-1, |py| {
+                awaitable(py, aw)?;
+                Err(PyTypeError::new_err("awaitkit: the result is NULL"))
+            });
+        };
+        let old = aw_.st().result.replace(Ref::new(result));
+        drop(old); // after the borrow: releasing it may run any code
+        0
     })
 }
 
@@ -214,8 +252,8 @@ pub unsafe extern "C" fn set_result(aw: Obj, result: Obj) -> i32 {
 /// # Safety
 /// GIL held; `aw` NULL or a live object.
 pub unsafe extern "C" fn cancel(aw: Obj) -> i32 {
-    guard(-1, |py| {
-        awaitable(py, aw)?.get().cancel(py);
+    attached(-1, |py| {
+        awaitable(py, aw)?.cancel(py);
         Ok(0)
     })
 }
@@ -225,7 +263,7 @@ pub unsafe extern "C" fn cancel(aw: Obj) -> i32 {
 /// # Safety
 /// GIL held; `aw` NULL or a live object; `values` NULL or `n` readable live objects.
 pub unsafe extern "C" fn save_values(aw: Obj, values: *const Obj, n: usize) -> i32 {
-    guard(-1, |py| {
+    attached(-1, |py| {
         let aw = awaitable(py, aw)?;
         if values.is_null() && n > 0 {
             return Err(PyTypeError::new_err(
@@ -240,9 +278,9 @@ pub unsafe extern "C" fn save_values(aw: Obj, values: *const Obj, n: usize) -> i
         };
         let objects = slice
             .iter()
-            .map(|&v| object(py, v, "a value").map(Bound::unbind))
+            .map(|&v| object(py, v, "a value").map(Ref::new))
             .collect::<PyResult<Vec<_>>>()?;
-        aw.get().st().values.extend(objects);
+        aw.st().values.extend(objects);
         Ok(0)
     })
 }
@@ -253,9 +291,9 @@ pub unsafe extern "C" fn save_values(aw: Obj, values: *const Obj, n: usize) -> i
 /// # Safety
 /// GIL held; `aw` NULL or a live object; `out` NULL or `n` writable pointers.
 pub unsafe extern "C" fn unpack_values(aw: Obj, out: *mut Obj, n: usize) -> i32 {
-    guard(-1, |py| {
+    attached(-1, |py| {
         let aw = awaitable(py, aw)?;
-        let st = aw.get().st();
+        let st = aw.st();
         if n > st.values.len() || (out.is_null() && n > 0) {
             return Err(PyIndexError::new_err(format!(
                 "awaitkit: cannot unpack {n} values: {} saved",
@@ -275,9 +313,9 @@ pub unsafe extern "C" fn unpack_values(aw: Obj, out: *mut Obj, n: usize) -> i32 
 /// # Safety
 /// GIL held; `aw` NULL or a live object.
 pub unsafe extern "C" fn get_value(aw: Obj, index_: isize) -> Obj {
-    guard(std::ptr::null_mut(), |py| {
+    attached(ptr::null_mut(), |py| {
         let aw = awaitable(py, aw)?;
-        let st = aw.get().st();
+        let st = aw.st();
         Ok(st.values[index(st.values.len(), index_)?].as_ptr())
     })
 }
@@ -287,11 +325,11 @@ pub unsafe extern "C" fn get_value(aw: Obj, index_: isize) -> Obj {
 /// # Safety
 /// GIL held; `aw` and `value` NULL or live objects.
 pub unsafe extern "C" fn set_value(aw: Obj, index_: isize, value: Obj) -> i32 {
-    guard(-1, |py| {
+    attached(-1, |py| {
         let aw = awaitable(py, aw)?;
-        let value = object(py, value, "the value")?.unbind();
+        let value = Ref::new(object(py, value, "the value")?);
         let old = {
-            let mut st = aw.get().st();
+            let mut st = aw.st();
             let i = index(st.values.len(), index_)?;
             std::mem::replace(&mut st.values[i], value)
         };
@@ -305,7 +343,7 @@ pub unsafe extern "C" fn set_value(aw: Obj, index_: isize, value: Obj) -> i32 {
 /// # Safety
 /// GIL held; `aw` NULL or a live object; `values` NULL or `n` readable pointers.
 pub unsafe extern "C" fn save_arbitrary(aw: Obj, values: *const *mut c_void, n: usize) -> i32 {
-    guard(-1, |py| {
+    attached(-1, |py| {
         let aw = awaitable(py, aw)?;
         if values.is_null() && n > 0 {
             return Err(PyTypeError::new_err(
@@ -315,10 +353,7 @@ pub unsafe extern "C" fn save_arbitrary(aw: Obj, values: *const *mut c_void, n: 
         if n > 0 {
             // SAFETY: `n` readable pointers at `values` by the caller's contract.
             let slice = unsafe { std::slice::from_raw_parts(values, n) };
-            aw.get()
-                .st()
-                .arbitrary
-                .extend(slice.iter().map(|&p| p as usize));
+            aw.st().arbitrary.extend(slice.iter().map(|&p| p as usize));
         }
         Ok(0)
     })
@@ -329,9 +364,9 @@ pub unsafe extern "C" fn save_arbitrary(aw: Obj, values: *const *mut c_void, n: 
 /// # Safety
 /// GIL held; `aw` NULL or a live object; `out` NULL or `n` writable pointers.
 pub unsafe extern "C" fn unpack_arbitrary(aw: Obj, out: *mut *mut c_void, n: usize) -> i32 {
-    guard(-1, |py| {
+    attached(-1, |py| {
         let aw = awaitable(py, aw)?;
-        let st = aw.get().st();
+        let st = aw.st();
         if n > st.arbitrary.len() || (out.is_null() && n > 0) {
             return Err(PyIndexError::new_err(format!(
                 "awaitkit: cannot unpack {n} arbitrary values: {} saved",
@@ -351,12 +386,12 @@ pub unsafe extern "C" fn unpack_arbitrary(aw: Obj, out: *mut *mut c_void, n: usi
 /// # Safety
 /// GIL held; `aw` NULL or a live object; `out` NULL or writable.
 pub unsafe extern "C" fn get_arbitrary(aw: Obj, index_: isize, out: *mut *mut c_void) -> i32 {
-    guard(-1, |py| {
+    attached(-1, |py| {
         let aw = awaitable(py, aw)?;
         if out.is_null() {
             return Err(PyTypeError::new_err("awaitkit: get_arbitrary got NULL out"));
         }
-        let st = aw.get().st();
+        let st = aw.st();
         let p = st.arbitrary[index(st.arbitrary.len(), index_)?];
         // SAFETY: non-NULL and writable by the caller's contract.
         unsafe { *out = p as *mut c_void };
@@ -369,9 +404,9 @@ pub unsafe extern "C" fn get_arbitrary(aw: Obj, index_: isize, out: *mut *mut c_
 /// # Safety
 /// GIL held; `aw` NULL or a live object.
 pub unsafe extern "C" fn set_arbitrary(aw: Obj, index_: isize, value: *mut c_void) -> i32 {
-    guard(-1, |py| {
+    attached(-1, |py| {
         let aw = awaitable(py, aw)?;
-        let mut st = aw.get().st();
+        let mut st = aw.st();
         let i = index(st.arbitrary.len(), index_)?;
         st.arbitrary[i] = value as usize;
         Ok(0)
@@ -380,7 +415,5 @@ pub unsafe extern "C" fn set_arbitrary(aw: Obj, index_: isize, value: *mut c_voi
 
 /// `type_object`: the `awaitkit.Awaitable` type (a borrowed reference, alive for the process).
 pub extern "C" fn type_object() -> *mut ffi::PyTypeObject {
-    guard(std::ptr::null_mut(), |py| {
-        Ok(Awaitable::type_object_raw(py))
-    })
+    type_ptr()
 }
