@@ -37,10 +37,26 @@ pub(crate) fn attached<R>(failed: R, f: impl FnOnce(Python<'_>) -> PyResult<R>) 
 
 /// Runs `f`, a hot path that must create and drop no `Py` or `PyErr` (only `Bound`, `Borrowed`
 /// and `state::Ref`, which release their references directly): it hands anything unusual
-/// (every error) to code run through `attached`.
+/// (every error) to code run through `attached` (`raising`, `raise`).
 pub(crate) fn direct<R: Copy>(failed: R, f: impl FnOnce(Python<'_>) -> R) -> R {
     // SAFETY: every caller runs with the GIL held (see `attached`).
     let py = unsafe { Python::assume_attached() };
     catch_unwind(AssertUnwindSafe(|| f(py)))
         .unwrap_or_else(|_| attached(failed, |_| Err(panicked())))
+}
+
+/// Proof that a Python exception is set (the thread's error indicator). Errors travel through
+/// the hot paths this way, as in C: no PyO3 error object to release, so no need to attach.
+#[derive(Clone, Copy, Debug)]
+#[must_use]
+pub(crate) struct Raised;
+
+/// Runs `f` through `attached`; an error it returns is raised.
+pub(crate) fn raising<T>(f: impl FnOnce(Python<'_>) -> PyResult<T>) -> Result<T, Raised> {
+    attached(Err(Raised), |py| f(py).map(Ok))
+}
+
+/// Raises the error `f` makes.
+pub(crate) fn raise(f: impl FnOnce() -> PyErr) -> Raised {
+    attached(Raised, |_| Err(f()))
 }

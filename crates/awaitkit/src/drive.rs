@@ -3,38 +3,42 @@
 //! is left (the result is returned). Each step awaits a Python awaitable and hands its outcome to
 //! native callbacks, runs a deferred native callback, or exits an `async with` block.
 //!
-//! Code here runs under `boundary::attached`. The state is borrowed only to move things in and
-//! out, never across a callback or a Python call (see state.rs).
+//! The usual path (native coroutines, callbacks returning 0) runs under `boundary::direct`, with
+//! no PyO3-owned object; an error is left set in the interpreter (`Raised`) and the code that
+//! handles it runs attached (`raising`, `attached`). The state is borrowed only to move things
+//! in and out, never across a callback or a Python call (see state.rs).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use pyo3::exceptions::{
     PyResourceWarning, PyRuntimeError, PySystemError, PyTypeError, PyValueError,
 };
-use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyNone, PyType};
+use pyo3::{ffi, intern, Borrowed, BoundObject};
 
+use crate::boundary::{attached, raise, raising, Raised};
 use crate::callbacks::{classify, no_stop_iteration, Outcome};
 use crate::object::Awaitable;
-use crate::send::{await_iter, close_iter, send, throw, Sent};
+use crate::send::{await_iter, close_iter, is_coroutine, send, throw, Sent};
 use crate::state::{Current, OnResult, Ref, Step, ValueCallback};
 
 /// How the awaitable is resumed.
 pub(crate) enum Mode<'py> {
-    Send(Bound<'py, PyAny>),
-    Throw(PyErr),
+    /// Send this value (borrowed: the caller holds it for the whole resumption).
+    Send(Borrowed<'py, 'py, PyAny>),
+    /// Throw the exception that is set.
+    Throw(Raised),
 }
 
 enum Flow<'py> {
     Continue(Mode<'py>),
-    Yield(Bound<'py, PyAny>),
-    Finish(PyResult<Bound<'py, PyAny>>),
+    Done(Sent<'py>),
 }
 
-pub(crate) fn none(py: Python<'_>) -> Bound<'_, PyAny> {
-    PyNone::get(py).to_owned().into_any()
+pub(crate) fn none(py: Python<'_>) -> Borrowed<'_, '_, PyAny> {
+    BoundObject::into_any(PyNone::get(py))
 }
 
 fn send_none(py: Python<'_>) -> Flow<'_> {
@@ -108,12 +112,17 @@ impl<'a> Awaitable<'a> {
     /// Starts awaiting `awaitable`.
     fn start_await<'py>(
         self,
-        awaitable: &Bound<'py, PyAny>,
+        awaitable: Bound<'py, PyAny>,
         on_result: OnResult,
         on_error: Option<ValueCallback>,
     ) -> Flow<'py> {
         let py = awaitable.py();
-        match await_iter(awaitable) {
+        let iter = if is_coroutine(&awaitable) {
+            Ok((awaitable, true))
+        } else {
+            raising(|_| await_iter(&awaitable))
+        };
+        match iter {
             Ok((iter, has_send)) => {
                 self.set_current(Current {
                     iter: Ref::new(iter),
@@ -123,7 +132,7 @@ impl<'a> Awaitable<'a> {
                 });
                 send_none(py)
             }
-            Err(e) => self.step_error(py, e, on_error),
+            Err(raised) => self.step_error(py, raised, on_error),
         }
     }
 
@@ -132,25 +141,26 @@ impl<'a> Awaitable<'a> {
         match self.next_step() {
             None => {
                 let result = self.st().result.take();
-                Flow::Finish(Ok(result.map_or_else(|| none(py), |r| r.into_bound(py))))
+                let result = result.map_or_else(|| none(py).to_owned(), |r| r.into_bound(py));
+                Flow::Done(Sent::Returned(result))
             }
             Some(Step::Await {
                 awaitable,
                 on_result,
                 on_error,
-            }) => self.start_await(&awaitable.into_bound(py), on_result, on_error),
+            }) => self.start_await(awaitable.into_bound(py), on_result, on_error),
             Some(Step::Defer(f)) => {
                 let (rc, _) = self.run_callback(|| f(self.as_ptr()));
-                match classify(py, rc, "defer callback") {
+                match classify(rc, "defer callback") {
                     Outcome::Ok => send_none(py),
-                    Outcome::Error(e) | Outcome::Propagate(e) => self.fail(py, e),
+                    Outcome::Error(raised) | Outcome::Propagate(raised) => self.fail(py, raised),
                 }
             }
             Some(Step::Exit { exit, on_error }) => {
                 let exit = exit.into_bound(py);
-                match exit.call1((py.None(), py.None(), py.None())) {
-                    Ok(aw) => self.start_await(&aw, OnResult::Ignore, on_error),
-                    Err(e) => self.step_error(py, e, on_error),
+                match raising(|py| exit.call1((py.None(), py.None(), py.None()))) {
+                    Ok(aw) => self.start_await(aw, OnResult::Ignore, on_error),
+                    Err(raised) => self.step_error(py, raised, on_error),
                 }
             }
         }
@@ -168,10 +178,10 @@ impl<'a> Awaitable<'a> {
             OnResult::Ignore => send_none(py),
             OnResult::Call(cb) => {
                 let (rc, _) = self.run_callback(|| cb(self.as_ptr(), value.as_ptr()));
-                match classify(py, rc, "result callback") {
+                match classify(rc, "result callback") {
                     Outcome::Ok => send_none(py),
-                    Outcome::Error(e) => self.step_error(py, e, on_error),
-                    Outcome::Propagate(e) => self.fail(py, e),
+                    Outcome::Error(raised) => self.step_error(py, raised, on_error),
+                    Outcome::Propagate(raised) => self.fail(py, raised),
                 }
             }
             OnResult::Enter { exit, body } => {
@@ -179,7 +189,7 @@ impl<'a> Awaitable<'a> {
                     Some(body) => self.run_callback(|| body(self.as_ptr(), value.as_ptr())),
                     None => (0, 0),
                 };
-                let outcome = classify(py, rc, "async_with body callback");
+                let outcome = classify(rc, "async_with body callback");
                 // `<= -2` skips the error callback, but `__aexit__` always runs.
                 let on_error = match outcome {
                     Outcome::Propagate(_) => None,
@@ -189,79 +199,95 @@ impl<'a> Awaitable<'a> {
                 self.st().steps.insert(at, Step::Exit { exit, on_error });
                 match outcome {
                     Outcome::Ok => send_none(py),
-                    Outcome::Error(e) | Outcome::Propagate(e) => self.fail(py, e),
+                    Outcome::Error(raised) | Outcome::Propagate(raised) => self.fail(py, raised),
                 }
             }
-            OnResult::ExitAfter { exc } => match value.is_truthy() {
-                Ok(true) => send_none(py),
-                Ok(false) => {
-                    let exc = exc.into_bound(py);
-                    self.step_error(py, PyErr::from_value(exc), on_error)
+            OnResult::ExitAfter { exc } => {
+                // SAFETY: the GIL is held; a live object. 1, 0, or -1 with an exception set.
+                match unsafe { ffi::PyObject_IsTrue(value.as_ptr()) } {
+                    1 => send_none(py),
+                    0 => {
+                        let exc = exc.into_bound(py);
+                        let raised = attached(Raised, |_| Err(PyErr::from_value(exc)));
+                        self.step_error(py, raised, on_error)
+                    }
+                    _ => self.step_error(py, Raised, on_error),
                 }
-                Err(e) => self.step_error(py, e, on_error),
-            },
+            }
         }
     }
 
-    /// A step failed with `e`: its error callback decides, or `e` propagates.
+    /// A step failed with the exception that is set: its error callback decides, or it
+    /// propagates.
     fn step_error<'py>(
         self,
         py: Python<'py>,
-        e: PyErr,
+        raised: Raised,
         on_error: Option<ValueCallback>,
     ) -> Flow<'py> {
         let Some(cb) = on_error else {
-            return self.fail(py, e);
+            return self.fail(py, raised);
         };
-        let exc = e.value(py).clone();
-        let (rc, _) = self.run_callback(|| cb(self.as_ptr(), exc.as_ptr()));
-        let raised = PyErr::take(py);
-        match (rc, raised) {
-            (0, None) => send_none(py),
-            (-1, _) => self.fail(py, e),
-            (-2, Some(own)) => {
-                let value = own.value(py);
-                let fresh = value.getattr("__context__").is_ok_and(|c| c.is_none());
-                if fresh && !value.is(e.value(py)) {
-                    own.set_context(py, Some(e));
+        attached(Flow::Done(Sent::Raised(Raised)), |_| {
+            let e = PyErr::fetch(py);
+            let exc = e.value(py).clone();
+            let (rc, _) = self.run_callback(|| cb(self.as_ptr(), exc.as_ptr()));
+            let raised = PyErr::take(py);
+            let fail_with = |err: PyErr| {
+                err.restore(py);
+                Ok(self.fail(py, Raised))
+            };
+            match (rc, raised) {
+                (0, None) => Ok(send_none(py)),
+                (-1, _) => fail_with(e),
+                (-2, Some(own)) => {
+                    let value = own.value(py);
+                    let fresh = value.getattr("__context__").is_ok_and(|c| c.is_none());
+                    if fresh && !value.is(e.value(py)) {
+                        own.set_context(py, Some(e));
+                    }
+                    fail_with(no_stop_iteration(py, own))
                 }
-                self.fail(py, no_stop_iteration(py, own))
+                (rc, raised) => {
+                    let err = PySystemError::new_err(format!(
+                        "awaitkit: error callback returned {rc}{}; expected 0, -1, or -2 with an exception set",
+                        if raised.is_some() { " with an exception set" } else { " without an exception set" }
+                    ));
+                    err.set_cause(py, raised.or(Some(e)));
+                    fail_with(err)
+                }
             }
-            (rc, raised) => {
-                let err = PySystemError::new_err(format!(
-                    "awaitkit: error callback returned {rc}{}; expected 0, -1, or -2 with an exception set",
-                    if raised.is_some() { " with an exception set" } else { " without an exception set" }
-                ));
-                err.set_cause(py, raised.or(Some(e)));
-                self.fail(py, err)
-            }
-        }
+        })
     }
 
-    /// `e` propagates: pending steps are dropped up to the next `async with` exit, which is
-    /// awaited with `e`; with none left, the awaitable raises `e`.
-    fn fail<'py>(self, py: Python<'py>, e: PyErr) -> Flow<'py> {
-        loop {
-            match self.next_step() {
-                None => return Flow::Finish(Err(e)),
-                Some(Step::Await { awaitable, .. }) => close_pending(py, &awaitable),
-                Some(Step::Defer(_)) => {}
-                Some(Step::Exit { exit, on_error }) => {
-                    let exc = e.value(py).clone();
-                    let args = (exc.get_type(), exc.clone(), e.traceback(py));
-                    let on_result = OnResult::ExitAfter {
-                        exc: Ref::new(exc.into_any()),
-                    };
-                    return match exit.bind(py).call1(args) {
-                        Ok(aw) => self.start_await(&aw, on_result, on_error),
-                        Err(e2) => {
-                            e2.set_context(py, Some(e));
-                            self.step_error(py, e2, on_error)
-                        }
-                    };
+    /// The exception that is set propagates: pending steps are dropped up to the next
+    /// `async with` exit, which is awaited with it; with none left, the awaitable raises it.
+    fn fail<'py>(self, py: Python<'py>, _: Raised) -> Flow<'py> {
+        attached(Flow::Done(Sent::Raised(Raised)), |_| {
+            let e = PyErr::fetch(py);
+            loop {
+                match self.next_step() {
+                    None => return Err(e),
+                    Some(Step::Await { awaitable, .. }) => close_pending(py, &awaitable),
+                    Some(Step::Defer(_)) => {}
+                    Some(Step::Exit { exit, on_error }) => {
+                        let exc = e.value(py).clone();
+                        let args = (exc.get_type(), exc.clone(), e.traceback(py));
+                        let on_result = OnResult::ExitAfter {
+                            exc: Ref::new(exc.into_any()),
+                        };
+                        return Ok(match exit.bind(py).call1(args) {
+                            Ok(aw) => self.start_await(aw, on_result, on_error),
+                            Err(e2) => {
+                                e2.set_context(py, Some(e));
+                                e2.restore(py);
+                                self.step_error(py, Raised, on_error)
+                            }
+                        });
+                    }
                 }
             }
-        }
+        })
     }
 
     /// Sends `mode` into the awaitable being awaited.
@@ -269,15 +295,15 @@ impl<'a> Awaitable<'a> {
         let iter = cur.iter.bind(py);
         let sent = match mode {
             Mode::Send(v) => send(&iter, cur.has_send, v),
-            Mode::Throw(e) => throw(&iter, e),
+            Mode::Throw(raised) => throw(&iter, raised),
         };
         match sent {
             Sent::Yielded(yielded) => {
                 self.set_current(cur);
-                Flow::Yield(yielded)
+                Flow::Done(Sent::Yielded(yielded))
             }
             Sent::Returned(v) => self.on_value(v, cur.on_result, cur.on_error),
-            Sent::Raised(e) => self.step_error(py, e, cur.on_error),
+            Sent::Raised(raised) => self.step_error(py, raised, cur.on_error),
         }
     }
 
@@ -286,55 +312,46 @@ impl<'a> Awaitable<'a> {
             let current = self.st().current.take();
             let flow = match (current, mode) {
                 (Some(cur), mode) => self.step_inner(py, cur, mode),
-                (None, Mode::Throw(e)) => self.fail(py, e),
+                (None, Mode::Throw(raised)) => self.fail(py, raised),
                 (None, Mode::Send(_)) => self.start_next(py),
             };
             match flow {
                 Flow::Continue(next) => mode = next,
-                Flow::Yield(v) => return Sent::Yielded(v),
-                Flow::Finish(Ok(v)) => return Sent::Returned(v),
-                Flow::Finish(Err(e)) => return Sent::Raised(e),
+                Flow::Done(sent) => return sent,
             }
         }
     }
 
-    /// Resumes the coroutine: `send` (`__next__`, `am_send`) or `throw`.
+    /// Resumes the coroutine: `send` (`__next__`, `am_send`) or `throw`. Its callers (Python
+    /// itself, through the slots and methods) hold a reference to it until this returns, as for
+    /// a generator, so callbacks cannot free it meanwhile.
     pub(crate) fn resume<'py>(self, py: Python<'py>, mode: Mode<'py>) -> Sent<'py> {
-        // A callback may drop every other reference to it: keep it alive until this returns.
-        // SAFETY: a live object: the caller holds a reference.
-        let _alive = unsafe { Bound::from_borrowed_ptr(py, self.as_ptr()) };
-        {
+        let refused = {
             let mut st = self.st();
-            if st.running {
-                return Sent::Raised(PyValueError::new_err(
-                    "awaitkit.Awaitable is already running",
-                ));
+            let refused = if st.running {
+                Some(Refused::Running)
+            } else if st.done {
+                Some(Refused::Done)
+            } else if !st.started && matches!(&mode, Mode::Send(v) if !v.is_none()) {
+                Some(Refused::NotStarted)
+            } else {
+                None
+            };
+            if refused.is_none() {
+                st.awaited = true;
+                st.started = true;
+                st.running = true;
             }
-            if st.done {
-                drop(st);
-                return Sent::Raised(match mode {
-                    Mode::Throw(e) => e,
-                    Mode::Send(_) => PyRuntimeError::new_err(
-                        "cannot reuse an awaitkit.Awaitable that has finished",
-                    ),
-                });
-            }
-            if let Mode::Send(v) = &mode {
-                if !st.started && !v.is_none() {
-                    return Sent::Raised(PyTypeError::new_err(
-                        "can't send non-None value to a just-started awaitkit.Awaitable",
-                    ));
-                }
-            }
-            st.awaited = true;
-            st.started = true;
-            st.running = true;
+            refused
+        };
+        if let Some(why) = refused {
+            return Sent::Raised(refuse(why, mode));
         }
         // A bug must not leave the awaitable "running" forever.
         let sent = catch_unwind(AssertUnwindSafe(|| self.drive(py, mode))).unwrap_or_else(|_| {
-            Sent::Raised(PySystemError::new_err(
-                "awaitkit: internal error (a panic was caught)",
-            ))
+            Sent::Raised(raise(|| {
+                PySystemError::new_err("awaitkit: internal error (a panic was caught)")
+            }))
         });
         let mut st = self.st();
         st.running = false;
@@ -392,5 +409,33 @@ impl<'a> Awaitable<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// Why `resume` refuses to run.
+enum Refused {
+    Running,
+    Done,
+    /// A first `send` with something else than None.
+    NotStarted,
+}
+
+/// Raises what a coroutine raises when it refuses to run.
+fn refuse(why: Refused, mode: Mode<'_>) -> Raised {
+    match (why, mode) {
+        // Throwing into a finished coroutine raises what was thrown.
+        (Refused::Done, Mode::Throw(thrown)) => thrown,
+        (Refused::Done, Mode::Send(_)) => raise(|| {
+            PyRuntimeError::new_err("cannot reuse an awaitkit.Awaitable that has finished")
+        }),
+        (Refused::Running, _) => attached(Raised, |py| {
+            drop(PyErr::take(py)); // what was thrown, if anything
+            Err(PyValueError::new_err(
+                "awaitkit.Awaitable is already running",
+            ))
+        }),
+        (Refused::NotStarted, _) => raise(|| {
+            PyTypeError::new_err("can't send non-None value to a just-started awaitkit.Awaitable")
+        }),
     }
 }

@@ -106,13 +106,12 @@ pub unsafe extern "C" fn add_await(
         };
         if let (Some(aw), Some(target)) = fast {
             if is_coroutine(&target) {
-                let step = Step::Await {
-                    awaitable: Ref::new(target),
-                    on_result: on_result.map_or(OnResult::Ignore, OnResult::Call),
-                    on_error,
-                };
                 if let Some(mut st) = aw.try_st().filter(|st| !st.done) {
-                    st.push(step);
+                    st.push(Step::Await {
+                        awaitable: Ref::new(target),
+                        on_result: on_result.map_or(OnResult::Ignore, OnResult::Call),
+                        on_error,
+                    });
                     return 0;
                 }
             }

@@ -89,15 +89,19 @@ pub(crate) fn new_object(_py: Python<'_>) -> *mut ffi::PyObject {
             ))
         });
     }
-    // SAFETY: the GIL is held; `tp` is our type. It returns zeroed memory, or NULL with an
-    // exception set.
-    let obj = unsafe { ffi::PyType_GenericAlloc(tp, 0) };
-    if !obj.is_null() {
-        // SAFETY: a new object of our layout; nothing (the GC included: no allocation happens
-        // in between) reads its state before this writes it.
-        unsafe { addr_of_mut!((*obj.cast::<AwaitableObject>()).state).write(RefCell::default()) };
+    // SAFETY: the GIL is held; `tp` is our (GC) type. Uninitialized memory past the header, or
+    // NULL with an exception set.
+    let obj = unsafe { ffi::PyObject_GC_New::<AwaitableObject>(tp) };
+    if obj.is_null() {
+        return ptr::null_mut();
     }
-    obj
+    // SAFETY: a new object of our layout, not yet tracked by the GC: it is initialized before.
+    unsafe {
+        addr_of_mut!((*obj).weakrefs).write(ptr::null_mut());
+        addr_of_mut!((*obj).state).write(RefCell::default());
+        ffi::PyObject_GC_Track(obj.cast());
+    }
+    obj.cast()
 }
 
 unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {

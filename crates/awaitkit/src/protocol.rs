@@ -8,9 +8,9 @@ use std::ptr;
 use pyo3::exceptions::{PyRuntimeError, PySystemError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyTuple, PyType};
-use pyo3::{ffi, intern};
+use pyo3::{ffi, intern, Borrowed};
 
-use crate::boundary::{attached, direct};
+use crate::boundary::{attached, direct, raise, Raised};
 use crate::drive::{none, Mode};
 use crate::object::Awaitable;
 use crate::send::{raise_stop_iteration, Sent};
@@ -24,22 +24,23 @@ const PYGEN_NEXT: c_int = 1;
 ///
 /// # Safety
 /// The GIL is held and `obj` is a live object that stays alive for `'a`.
-unsafe fn this<'a>(obj: *mut ffi::PyObject) -> PyResult<Awaitable<'a>> {
+unsafe fn this<'a>(obj: *mut ffi::PyObject) -> Result<Awaitable<'a>, Raised> {
     // SAFETY: forwarded from this function's contract.
-    unsafe { Awaitable::from_ptr(obj) }
-        .ok_or_else(|| PySystemError::new_err("awaitkit: a slot was called on another type"))
+    unsafe { Awaitable::from_ptr(obj) }.ok_or_else(|| {
+        raise(|| PySystemError::new_err("awaitkit: a slot was called on another type"))
+    })
 }
 
 /// The end of a resumption for callers that return a value or raise: `StopIteration` carries
 /// the result.
-fn finish(sent: Sent<'_>) -> PyResult<*mut ffi::PyObject> {
+fn finish(sent: Sent<'_>) -> *mut ffi::PyObject {
     match sent {
-        Sent::Yielded(v) => Ok(v.into_ptr()),
+        Sent::Yielded(v) => v.into_ptr(),
         Sent::Returned(v) => {
             raise_stop_iteration(v);
-            Ok(ptr::null_mut())
+            ptr::null_mut()
         }
-        Sent::Raised(e) => Err(e),
+        Sent::Raised(Raised) => ptr::null_mut(),
     }
 }
 
@@ -70,30 +71,35 @@ pub(crate) unsafe extern "C" fn am_send(
     arg: *mut ffi::PyObject,
     out: *mut *mut ffi::PyObject,
 ) -> c_int {
-    attached(PYGEN_ERROR, |py| {
+    direct(PYGEN_ERROR, |py| {
         // SAFETY: Python passes a live object of the type, a live (or, defensively, NULL) value
         // and a writable result pointer.
         let (aw, arg) = unsafe {
             *out = ptr::null_mut();
-            (this(obj)?, Bound::from_borrowed_ptr_or_opt(py, arg))
+            (this(obj), Borrowed::from_ptr_or_opt(py, arg))
+        };
+        let Ok(aw) = aw else {
+            return PYGEN_ERROR;
         };
         let (rc, value) = match aw.resume(py, Mode::Send(arg.unwrap_or_else(|| none(py)))) {
             Sent::Yielded(v) => (PYGEN_NEXT, v),
             Sent::Returned(v) => (PYGEN_RETURN, v),
-            Sent::Raised(e) => return Err(e),
+            Sent::Raised(Raised) => return PYGEN_ERROR,
         };
         // SAFETY: writable (above); the new reference goes to the caller.
         unsafe { *out = value.into_ptr() };
-        Ok(rc)
+        rc
     })
 }
 
 /// `__next__`: `send(None)`, for Python 3.9's `await` and for 3.12+'s, which call it.
 pub(crate) unsafe extern "C" fn iternext(obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    attached(ptr::null_mut(), |py| {
+    direct(ptr::null_mut(), |py| {
         // SAFETY: Python calls a slot with a live object of the type.
-        let aw = unsafe { this(obj) }?;
-        finish(aw.resume(py, Mode::Send(none(py))))
+        match unsafe { this(obj) } {
+            Ok(aw) => finish(aw.resume(py, Mode::Send(none(py)))),
+            Err(Raised) => ptr::null_mut(),
+        }
     })
 }
 
@@ -101,10 +107,13 @@ unsafe extern "C" fn send(
     obj: *mut ffi::PyObject,
     value: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    attached(ptr::null_mut(), |py| {
+    direct(ptr::null_mut(), |py| {
         // SAFETY: Python calls a METH_O method with a live object of the type and a live value.
-        let (aw, value) = unsafe { (this(obj)?, Bound::from_borrowed_ptr(py, value)) };
-        finish(aw.resume(py, Mode::Send(value)))
+        let (aw, value) = unsafe { (this(obj), Borrowed::from_ptr(py, value)) };
+        match aw {
+            Ok(aw) => finish(aw.resume(py, Mode::Send(value))),
+            Err(Raised) => ptr::null_mut(),
+        }
     })
 }
 
@@ -114,7 +123,9 @@ unsafe extern "C" fn throw(
 ) -> *mut ffi::PyObject {
     attached(ptr::null_mut(), |py| {
         // SAFETY: Python calls a METH_VARARGS method with a live object of the type and a tuple.
-        let (aw, args) = unsafe { (this(obj)?, Bound::from_borrowed_ptr(py, args)) };
+        let (Ok(aw), args) = (unsafe { (this(obj), Bound::from_borrowed_ptr(py, args)) }) else {
+            return Ok(ptr::null_mut());
+        };
         let args = args.cast_into::<PyTuple>()?;
         let n = args.len();
         if !(1..=3).contains(&n) {
@@ -124,15 +135,19 @@ unsafe extern "C" fn throw(
         }
         let arg = |i: usize| (i < n).then(|| args.get_item(i)).transpose();
         let e = normalize(&args.get_item(0)?, arg(1)?.as_ref(), arg(2)?.as_ref())?;
-        finish(aw.resume(py, Mode::Throw(e)))
+        e.restore(py);
+        Ok(finish(aw.resume(py, Mode::Throw(Raised))))
     })
 }
 
 unsafe extern "C" fn close(obj: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject {
     attached(ptr::null_mut(), |py| {
         // SAFETY: Python calls a METH_NOARGS method with a live object of the type.
-        unsafe { this(obj) }?.close(py)?;
-        Ok(none(py).into_ptr())
+        let Ok(aw) = (unsafe { this(obj) }) else {
+            return Ok(ptr::null_mut());
+        };
+        aw.close(py)?;
+        Ok(none(py).to_owned().into_ptr())
     })
 }
 

@@ -13,8 +13,9 @@ use std::sync::OnceLock;
 use pyo3::exceptions::PyStopIteration;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
-use pyo3::{ffi, intern};
+use pyo3::{ffi, intern, Borrowed};
 
+use crate::boundary::{raising, Raised};
 use crate::state::Ref;
 
 type PyIterSend =
@@ -57,7 +58,7 @@ pub(crate) fn is_coroutine(obj: &Bound<'_, PyAny>) -> bool {
 pub(crate) enum Sent<'py> {
     Yielded(Bound<'py, PyAny>),
     Returned(Bound<'py, PyAny>),
-    Raised(PyErr),
+    Raised(Raised),
 }
 
 /// The `__await__` iterator of `awaitable`, and whether it has `send`.
@@ -79,7 +80,7 @@ pub(crate) fn await_iter<'py>(
 pub(crate) fn send<'py>(
     iter: &Bound<'py, PyAny>,
     has_send: bool,
-    value: Bound<'py, PyAny>,
+    value: Borrowed<'_, 'py, PyAny>,
 ) -> Sent<'py> {
     let py = iter.py();
     if let Some(send) = py_iter_send() {
@@ -87,7 +88,7 @@ pub(crate) fn send<'py>(
         // SAFETY: the GIL is held; `iter` and `value` are live; `out` is writable.
         let rc = unsafe { send(iter.as_ptr(), value.as_ptr(), &mut out) };
         if rc < 0 {
-            return Sent::Raised(PyErr::fetch(py));
+            return Sent::Raised(Raised);
         }
         // SAFETY: on PYGEN_NEXT (1) and PYGEN_RETURN (0), `out` is a new reference.
         let obj = unsafe { Bound::from_owned_ptr(py, out) };
@@ -97,37 +98,39 @@ pub(crate) fn send<'py>(
             Sent::Returned(obj)
         };
     }
-    let out = if has_send {
-        iter.call_method1(intern!(py, "send"), (value,))
-    } else {
-        iter.call_method0(intern!(py, "__next__"))
-    };
-    outcome(py, out)
-}
-
-/// Throws `e` into `iter` (or raises `e` if it has no `throw`).
-pub(crate) fn throw<'py>(iter: &Bound<'py, PyAny>, e: PyErr) -> Sent<'py> {
-    let py = iter.py();
-    let out = match iter.getattr_opt(intern!(py, "throw")) {
-        Ok(Some(throw)) => throw.call1((e.value(py),)),
-        Ok(None) => Err(e),
-        Err(e2) => Err(e2),
-    };
-    outcome(py, out)
-}
-
-/// Reads the outcome of a `send`, `__next__` or `throw` call.
-fn outcome<'py>(py: Python<'py>, out: PyResult<Bound<'py, PyAny>>) -> Sent<'py> {
-    match out {
-        Ok(yielded) => Sent::Yielded(yielded),
-        Err(e) if e.is_instance_of::<PyStopIteration>(py) => {
-            match e.value(py).getattr(intern!(py, "value")) {
-                Ok(v) => Sent::Returned(v),
-                Err(e) => Sent::Raised(e),
-            }
+    // Python 3.9: the `send` method (or `__next__`), and `StopIteration`.
+    outcome(py, || {
+        if has_send {
+            iter.call_method1(intern!(py, "send"), (value.to_owned(),))
+        } else {
+            iter.call_method0(intern!(py, "__next__"))
         }
-        Err(e) => Sent::Raised(e),
-    }
+    })
+}
+
+/// Throws the exception that is set into `iter` (or lets it be if `iter` has no `throw`).
+pub(crate) fn throw<'py>(iter: &Bound<'py, PyAny>, _: Raised) -> Sent<'py> {
+    let py = iter.py();
+    outcome(py, || {
+        let e = PyErr::fetch(py);
+        match iter.getattr_opt(intern!(py, "throw")) {
+            Ok(Some(throw)) => throw.call1((e.value(py),)),
+            Ok(None) => Err(e),
+            Err(e2) => Err(e2),
+        }
+    })
+}
+
+/// Reads the outcome of a `send`, `__next__` or `throw` call that `call` makes.
+fn outcome<'py>(py: Python<'py>, call: impl FnOnce() -> PyResult<Bound<'py, PyAny>>) -> Sent<'py> {
+    let out = raising(|_| match call() {
+        Ok(yielded) => Ok(Sent::Yielded(yielded)),
+        Err(e) if e.is_instance_of::<PyStopIteration>(py) => {
+            Ok(Sent::Returned(e.value(py).getattr(intern!(py, "value"))?))
+        }
+        Err(e) => Err(e),
+    });
+    out.unwrap_or_else(Sent::Raised)
 }
 
 /// Closes the iterator of the awaitable being awaited, so its `finally` blocks run now.

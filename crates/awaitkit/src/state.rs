@@ -123,13 +123,16 @@ impl Steps {
     }
 
     pub(crate) fn pop_front(&mut self) -> Option<Step> {
-        let step = self.first.take()?;
-        self.first = self.rest.pop_front();
-        Some(step)
+        let next = self.rest.pop_front();
+        std::mem::replace(&mut self.first, next)
     }
 
     pub(crate) fn push_back(&mut self, step: Step) {
-        self.insert(self.len(), step);
+        if self.first.is_none() {
+            self.first = Some(step);
+        } else {
+            self.rest.push_back(step);
+        }
     }
 
     /// Inserts `step` before the one at `at` (at the end if `at` is past it).
