@@ -32,18 +32,33 @@ pub(crate) enum Mode<'py> {
     Throw(Raised),
 }
 
+/// Where the drive goes next.
 enum Flow<'py> {
-    Continue(Mode<'py>),
-    Done(Sent<'py>),
+    /// Send (or throw) into the awaitable being awaited; if there is none, start the next step
+    /// (a send) or fail (a throw).
+    Continue(Option<Current>, Mode<'py>),
+    End(End<'py>),
+}
+
+/// How a resumption ends.
+enum End<'py> {
+    /// Suspended in `Current`, which yielded this value.
+    Yielded(Current, Bound<'py, PyAny>),
+    /// No step is left: the awaitable returns its result.
+    Returned,
+    Raised(Raised),
 }
 
 pub(crate) fn none(py: Python<'_>) -> Borrowed<'_, '_, PyAny> {
     BoundObject::into_any(PyNone::get(py))
 }
 
-fn send_none(py: Python<'_>) -> Flow<'_> {
-    Flow::Continue(Mode::Send(none(py)))
+/// On to the next step.
+fn next(py: Python<'_>) -> Flow<'_> {
+    Flow::Continue(None, Mode::Send(none(py)))
 }
+
+const RAISED: Flow<'static> = Flow::End(End::Raised(Raised));
 
 /// `collections.abc.Coroutine`: pending steps of this kind are closed when they are dropped.
 fn coroutine_abc(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
@@ -104,11 +119,6 @@ impl<'a> Awaitable<'a> {
         self.st().steps.pop_front()
     }
 
-    fn set_current(self, cur: Current) {
-        let old = self.st().current.replace(cur);
-        drop(old); // always None: released after the borrow, as everything here
-    }
-
     /// Starts awaiting `awaitable`.
     fn start_await<'py>(
         self,
@@ -124,13 +134,13 @@ impl<'a> Awaitable<'a> {
         };
         match iter {
             Ok((iter, has_send)) => {
-                self.set_current(Current {
+                let cur = Current {
                     iter: Ref::new(iter),
                     has_send,
                     on_result,
                     on_error,
-                });
-                send_none(py)
+                };
+                Flow::Continue(Some(cur), Mode::Send(none(py)))
             }
             Err(raised) => self.step_error(py, raised, on_error),
         }
@@ -139,11 +149,7 @@ impl<'a> Awaitable<'a> {
     /// No awaitable is running: start the next step, or finish.
     fn start_next<'py>(self, py: Python<'py>) -> Flow<'py> {
         match self.next_step() {
-            None => {
-                let result = self.st().result.take();
-                let result = result.map_or_else(|| none(py).to_owned(), |r| r.into_bound(py));
-                Flow::Done(Sent::Returned(result))
-            }
+            None => Flow::End(End::Returned),
             Some(Step::Await {
                 awaitable,
                 on_result,
@@ -152,7 +158,7 @@ impl<'a> Awaitable<'a> {
             Some(Step::Defer(f)) => {
                 let (rc, _) = self.run_callback(|| f(self.as_ptr()));
                 match classify(rc, "defer callback") {
-                    Outcome::Ok => send_none(py),
+                    Outcome::Ok => next(py),
                     Outcome::Error(raised) | Outcome::Propagate(raised) => self.fail(py, raised),
                 }
             }
@@ -175,11 +181,11 @@ impl<'a> Awaitable<'a> {
     ) -> Flow<'py> {
         let py = value.py();
         match on_result {
-            OnResult::Ignore => send_none(py),
+            OnResult::Ignore => next(py),
             OnResult::Call(cb) => {
                 let (rc, _) = self.run_callback(|| cb(self.as_ptr(), value.as_ptr()));
                 match classify(rc, "result callback") {
-                    Outcome::Ok => send_none(py),
+                    Outcome::Ok => next(py),
                     Outcome::Error(raised) => self.step_error(py, raised, on_error),
                     Outcome::Propagate(raised) => self.fail(py, raised),
                 }
@@ -198,14 +204,14 @@ impl<'a> Awaitable<'a> {
                 // The context is exited even if the body cancelled the rest.
                 self.st().steps.insert(at, Step::Exit { exit, on_error });
                 match outcome {
-                    Outcome::Ok => send_none(py),
+                    Outcome::Ok => next(py),
                     Outcome::Error(raised) | Outcome::Propagate(raised) => self.fail(py, raised),
                 }
             }
             OnResult::ExitAfter { exc } => {
                 // SAFETY: the GIL is held; a live object. 1, 0, or -1 with an exception set.
                 match unsafe { ffi::PyObject_IsTrue(value.as_ptr()) } {
-                    1 => send_none(py),
+                    1 => next(py),
                     0 => {
                         let exc = exc.into_bound(py);
                         let raised = attached(Raised, |_| Err(PyErr::from_value(exc)));
@@ -228,7 +234,7 @@ impl<'a> Awaitable<'a> {
         let Some(cb) = on_error else {
             return self.fail(py, raised);
         };
-        attached(Flow::Done(Sent::Raised(Raised)), |_| {
+        attached(RAISED, |_| {
             let e = PyErr::fetch(py);
             let exc = e.value(py).clone();
             let (rc, _) = self.run_callback(|| cb(self.as_ptr(), exc.as_ptr()));
@@ -238,7 +244,7 @@ impl<'a> Awaitable<'a> {
                 Ok(self.fail(py, Raised))
             };
             match (rc, raised) {
-                (0, None) => Ok(send_none(py)),
+                (0, None) => Ok(next(py)),
                 (-1, _) => fail_with(e),
                 (-2, Some(own)) => {
                     let value = own.value(py);
@@ -263,7 +269,7 @@ impl<'a> Awaitable<'a> {
     /// The exception that is set propagates: pending steps are dropped up to the next
     /// `async with` exit, which is awaited with it; with none left, the awaitable raises it.
     fn fail<'py>(self, py: Python<'py>, _: Raised) -> Flow<'py> {
-        attached(Flow::Done(Sent::Raised(Raised)), |_| {
+        attached(RAISED, |_| {
             let e = PyErr::fetch(py);
             loop {
                 match self.next_step() {
@@ -298,26 +304,27 @@ impl<'a> Awaitable<'a> {
             Mode::Throw(raised) => throw(&iter, raised),
         };
         match sent {
-            Sent::Yielded(yielded) => {
-                self.set_current(cur);
-                Flow::Done(Sent::Yielded(yielded))
-            }
+            Sent::Yielded(yielded) => Flow::End(End::Yielded(cur, yielded)),
             Sent::Returned(v) => self.on_value(v, cur.on_result, cur.on_error),
             Sent::Raised(raised) => self.step_error(py, raised, cur.on_error),
         }
     }
 
-    fn drive<'py>(self, py: Python<'py>, mut mode: Mode<'py>) -> Sent<'py> {
+    fn drive<'py>(
+        self,
+        py: Python<'py>,
+        mut cur: Option<Current>,
+        mut mode: Mode<'py>,
+    ) -> End<'py> {
         loop {
-            let current = self.st().current.take();
-            let flow = match (current, mode) {
+            let flow = match (cur, mode) {
                 (Some(cur), mode) => self.step_inner(py, cur, mode),
                 (None, Mode::Throw(raised)) => self.fail(py, raised),
                 (None, Mode::Send(_)) => self.start_next(py),
             };
             match flow {
-                Flow::Continue(next) => mode = next,
-                Flow::Done(sent) => return sent,
+                Flow::Continue(c, m) => (cur, mode) = (c, m),
+                Flow::End(end) => return end,
             }
         }
     }
@@ -325,8 +332,11 @@ impl<'a> Awaitable<'a> {
     /// Resumes the coroutine: `send` (`__next__`, `am_send`) or `throw`. Its callers (Python
     /// itself, through the slots and methods) hold a reference to it until this returns, as for
     /// a generator, so callbacks cannot free it meanwhile.
+    ///
+    /// The awaitable being awaited is out of the state while it runs (a callback that cancels
+    /// finds nothing to close there), and back in it while suspended.
     pub(crate) fn resume<'py>(self, py: Python<'py>, mode: Mode<'py>) -> Sent<'py> {
-        let refused = {
+        let started = {
             let mut st = self.st();
             let refused = if st.running {
                 Some(Refused::Running)
@@ -337,26 +347,47 @@ impl<'a> Awaitable<'a> {
             } else {
                 None
             };
-            if refused.is_none() {
-                st.awaited = true;
-                st.started = true;
-                st.running = true;
+            match refused {
+                Some(why) => Err(why),
+                None => {
+                    st.awaited = true;
+                    st.started = true;
+                    st.running = true;
+                    Ok(st.current.take())
+                }
             }
-            refused
         };
-        if let Some(why) = refused {
-            return Sent::Raised(refuse(why, mode));
-        }
+        let cur = match started {
+            Ok(cur) => cur,
+            Err(why) => return Sent::Raised(refuse(why, mode)),
+        };
         // A bug must not leave the awaitable "running" forever.
-        let sent = catch_unwind(AssertUnwindSafe(|| self.drive(py, mode))).unwrap_or_else(|_| {
-            Sent::Raised(raise(|| {
-                PySystemError::new_err("awaitkit: internal error (a panic was caught)")
-            }))
-        });
+        let end =
+            catch_unwind(AssertUnwindSafe(|| self.drive(py, cur, mode))).unwrap_or_else(|_| {
+                End::Raised(raise(|| {
+                    PySystemError::new_err("awaitkit: internal error (a panic was caught)")
+                }))
+            });
         let mut st = self.st();
         st.running = false;
-        st.done = !matches!(sent, Sent::Yielded(_));
-        sent
+        match end {
+            End::Yielded(cur, value) => {
+                let none = st.current.replace(cur); // nothing else puts one there
+                drop(st);
+                drop(none);
+                Sent::Yielded(value)
+            }
+            End::Returned => {
+                st.done = true;
+                let result = st.result.take();
+                drop(st);
+                Sent::Returned(result.map_or_else(|| none(py).to_owned(), |r| r.into_bound(py)))
+            }
+            End::Raised(raised) => {
+                st.done = true;
+                Sent::Raised(raised)
+            }
+        }
     }
 
     /// Closes what is pending and, if this was never awaited but had work queued and was not

@@ -10,6 +10,7 @@ mod boundary;
 mod callbacks;
 mod drive;
 pub mod ffi;
+mod freelist;
 mod object;
 mod protocol;
 mod send;

@@ -16,6 +16,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 
 use crate::boundary::{attached, direct};
+use crate::freelist;
 use crate::protocol;
 use crate::state::State;
 
@@ -89,13 +90,20 @@ pub(crate) fn new_object(_py: Python<'_>) -> *mut ffi::PyObject {
             ))
         });
     }
-    // SAFETY: the GIL is held; `tp` is our (GC) type. Uninitialized memory past the header, or
-    // NULL with an exception set.
-    let obj = unsafe { ffi::PyObject_GC_New::<AwaitableObject>(tp) };
+    // SAFETY: the GIL is held.
+    let obj = match unsafe { freelist::take() } {
+        // SAFETY: a kept block of our type's size: given the type (a new reference to it, as
+        // for any instance of a heap type) and one reference.
+        Some(block) => unsafe { ffi::PyObject_Init(block, tp) },
+        // SAFETY: the GIL is held; `tp` is our (GC) type. Uninitialized memory past the
+        // header, or NULL with an exception set.
+        None => unsafe { ffi::PyObject_GC_New::<ffi::PyObject>(tp) },
+    }
+    .cast::<AwaitableObject>();
     if obj.is_null() {
         return ptr::null_mut();
     }
-    // SAFETY: a new object of our layout, not yet tracked by the GC: it is initialized before.
+    // SAFETY: a new object of our layout, not tracked by the GC yet: it is initialized first.
     unsafe {
         addr_of_mut!((*obj).weakrefs).write(ptr::null_mut());
         addr_of_mut!((*obj).state).write(RefCell::default());
@@ -124,7 +132,9 @@ unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {
             }
             ptr::drop_in_place(addr_of_mut!((*this).state));
             let tp = ffi::Py_TYPE(obj);
-            ffi::PyObject_GC_Del(obj.cast());
+            if !freelist::keep(obj) {
+                ffi::PyObject_GC_Del(obj.cast());
+            }
             // Instances of a heap type hold a reference to it.
             ffi::Py_DECREF(tp.cast());
         }
