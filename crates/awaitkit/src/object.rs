@@ -57,11 +57,21 @@ impl<'a> Awaitable<'a> {
         if obj.is_null() || tp.is_null() || unsafe { ffi::Py_TYPE(obj) } != tp {
             return None;
         }
+        // SAFETY: an instance of the type, alive for `'a` (the caller's contract).
+        Some(unsafe { Awaitable::from_instance(obj) })
+    }
+
+    /// `obj`, known to be an instance: Python calls the type's slots and methods only with its
+    /// instances (method descriptors and slot wrappers check the type of `self`).
+    ///
+    /// # Safety
+    /// The GIL is held and `obj` is a live instance of the type that stays alive for `'a`.
+    pub(crate) unsafe fn from_instance(obj: *mut ffi::PyObject) -> Awaitable<'a> {
         let obj_ = obj.cast::<AwaitableObject>();
         // SAFETY: an object of this type has this layout; the state was written when it was
         // made and stays until it is deallocated, after `'a`.
         let state = unsafe { &*addr_of!((*obj_).state) };
-        Some(Awaitable { ptr: obj, state })
+        Awaitable { ptr: obj, state }
     }
 
     pub(crate) fn as_ptr(self) -> *mut ffi::PyObject {
@@ -122,13 +132,12 @@ unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {
             if !(*this).weakrefs.is_null() {
                 ffi::PyObject_ClearWeakRefs(obj);
             }
-            if let Some(aw) = Awaitable::from_ptr(obj) {
-                if !aw.try_st().is_none_or(|st| st.idle()) {
-                    attached((), |py| {
-                        aw.finalize(py, true);
-                        Ok(())
-                    });
-                }
+            let aw = Awaitable::from_instance(obj);
+            if !aw.try_st().is_none_or(|st| st.idle()) {
+                attached((), |py| {
+                    aw.finalize(py, true);
+                    Ok(())
+                });
             }
             ptr::drop_in_place(addr_of_mut!((*this).state));
             let tp = ffi::Py_TYPE(obj);
@@ -155,9 +164,7 @@ unsafe extern "C" fn traverse(
             return rc;
         }
         // SAFETY: as above.
-        let Some(aw) = (unsafe { Awaitable::from_ptr(obj) }) else {
-            return 0;
-        };
+        let aw = unsafe { Awaitable::from_instance(obj) };
         // Never panic here: if the state is busy, it is reachable from a running frame anyway.
         let Ok(st) = aw.state.try_borrow() else {
             return 0;
@@ -178,10 +185,9 @@ unsafe extern "C" fn traverse(
 unsafe extern "C" fn clear(obj: *mut ffi::PyObject) -> c_int {
     attached(0, |py| {
         // SAFETY: called by the GC with the GIL held, on a live object of our type.
-        if let Some(aw) = unsafe { Awaitable::from_ptr(obj) } {
-            if aw.try_st().is_some() {
-                aw.finalize(py, false);
-            }
+        let aw = unsafe { Awaitable::from_instance(obj) };
+        if aw.try_st().is_some() {
+            aw.finalize(py, false);
         }
         Ok(0)
     })

@@ -5,12 +5,12 @@
 use std::ffi::{c_int, CStr};
 use std::ptr;
 
-use pyo3::exceptions::{PyRuntimeError, PySystemError, PyTypeError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyTuple, PyType};
 use pyo3::{ffi, intern, Borrowed};
 
-use crate::boundary::{attached, direct, raise, Raised};
+use crate::boundary::{attached, direct, Raised};
 use crate::drive::{none, Mode};
 use crate::object::Awaitable;
 use crate::send::{raise_stop_iteration, Sent};
@@ -20,15 +20,13 @@ const PYGEN_RETURN: c_int = 0;
 const PYGEN_ERROR: c_int = -1;
 const PYGEN_NEXT: c_int = 1;
 
-/// `obj`, which Python passes to a slot or method of the type, as an awaitable.
+/// `obj`, which Python passes to a slot or method of the type: one of its instances.
 ///
 /// # Safety
 /// The GIL is held and `obj` is a live object that stays alive for `'a`.
-unsafe fn this<'a>(obj: *mut ffi::PyObject) -> Result<Awaitable<'a>, Raised> {
+unsafe fn this<'a>(obj: *mut ffi::PyObject) -> Awaitable<'a> {
     // SAFETY: forwarded from this function's contract.
-    unsafe { Awaitable::from_ptr(obj) }.ok_or_else(|| {
-        raise(|| PySystemError::new_err("awaitkit: a slot was called on another type"))
-    })
+    unsafe { Awaitable::from_instance(obj) }
 }
 
 /// The end of a resumption for callers that return a value or raise: `StopIteration` carries
@@ -48,8 +46,8 @@ fn finish(sent: Sent<'_>) -> *mut ffi::PyObject {
 pub(crate) unsafe extern "C" fn am_await(obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
     direct(ptr::null_mut(), |_py| {
         // SAFETY: Python calls a slot with a live object of the type.
-        let first = unsafe { Awaitable::from_ptr(obj) }
-            .and_then(|aw| aw.try_st())
+        let first = unsafe { this(obj) }
+            .try_st()
             .map(|mut st| !std::mem::replace(&mut st.awaited, true));
         if first != Some(true) {
             return attached(ptr::null_mut(), |_| {
@@ -78,9 +76,6 @@ pub(crate) unsafe extern "C" fn am_send(
             *out = ptr::null_mut();
             (this(obj), Borrowed::from_ptr_or_opt(py, arg))
         };
-        let Ok(aw) = aw else {
-            return PYGEN_ERROR;
-        };
         let (rc, value) = match aw.resume(py, Mode::Send(arg.unwrap_or_else(|| none(py)))) {
             Sent::Yielded(v) => (PYGEN_NEXT, v),
             Sent::Returned(v) => (PYGEN_RETURN, v),
@@ -96,10 +91,8 @@ pub(crate) unsafe extern "C" fn am_send(
 pub(crate) unsafe extern "C" fn iternext(obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
     direct(ptr::null_mut(), |py| {
         // SAFETY: Python calls a slot with a live object of the type.
-        match unsafe { this(obj) } {
-            Ok(aw) => finish(aw.resume(py, Mode::Send(none(py)))),
-            Err(Raised) => ptr::null_mut(),
-        }
+        let aw = unsafe { this(obj) };
+        finish(aw.resume(py, Mode::Send(none(py))))
     })
 }
 
@@ -110,10 +103,7 @@ unsafe extern "C" fn send(
     direct(ptr::null_mut(), |py| {
         // SAFETY: Python calls a METH_O method with a live object of the type and a live value.
         let (aw, value) = unsafe { (this(obj), Borrowed::from_ptr(py, value)) };
-        match aw {
-            Ok(aw) => finish(aw.resume(py, Mode::Send(value))),
-            Err(Raised) => ptr::null_mut(),
-        }
+        finish(aw.resume(py, Mode::Send(value)))
     })
 }
 
@@ -123,9 +113,7 @@ unsafe extern "C" fn throw(
 ) -> *mut ffi::PyObject {
     attached(ptr::null_mut(), |py| {
         // SAFETY: Python calls a METH_VARARGS method with a live object of the type and a tuple.
-        let (Ok(aw), args) = (unsafe { (this(obj), Bound::from_borrowed_ptr(py, args)) }) else {
-            return Ok(ptr::null_mut());
-        };
+        let (aw, args) = unsafe { (this(obj), Bound::from_borrowed_ptr(py, args)) };
         let args = args.cast_into::<PyTuple>()?;
         let n = args.len();
         if !(1..=3).contains(&n) {
@@ -143,10 +131,7 @@ unsafe extern "C" fn throw(
 unsafe extern "C" fn close(obj: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject {
     attached(ptr::null_mut(), |py| {
         // SAFETY: Python calls a METH_NOARGS method with a live object of the type.
-        let Ok(aw) = (unsafe { this(obj) }) else {
-            return Ok(ptr::null_mut());
-        };
-        aw.close(py)?;
+        unsafe { this(obj) }.close(py)?;
         Ok(none(py).to_owned().into_ptr())
     })
 }
