@@ -34,19 +34,21 @@ pub(crate) enum Mode<'py> {
 
 /// Where the drive goes next.
 enum Flow<'py> {
-    /// Send (or throw) into the awaitable being awaited; if there is none, start the next step
-    /// (a send) or fail (a throw).
-    Continue(Option<Current>, Mode<'py>),
-    End(End<'py>),
+    /// Send (or throw) into the awaitable being awaited (`Run::cur`); if there is none, start
+    /// the next step (a send) or fail (a throw).
+    Continue(Mode<'py>),
+    /// Suspended in `Run::cur`, which yielded this value.
+    Yield(Bound<'py, PyAny>),
+    /// No step is left: the awaitable returns its result.
+    Return,
+    Raise(Raised),
 }
 
-/// How a resumption ends.
-enum End<'py> {
-    /// Suspended in `Current`, which yielded this value.
-    Yielded(Current, Bound<'py, PyAny>),
-    /// No step is left: the awaitable returns its result.
-    Returned,
-    Raised(Raised),
+/// One resumption of `aw`, with the awaitable it awaits: out of the state meanwhile (a
+/// callback that cancels finds nothing to close there), and back in it while suspended.
+struct Run<'a> {
+    aw: Awaitable<'a>,
+    cur: Option<Current>,
 }
 
 pub(crate) fn none(py: Python<'_>) -> Borrowed<'_, '_, PyAny> {
@@ -55,10 +57,10 @@ pub(crate) fn none(py: Python<'_>) -> Borrowed<'_, '_, PyAny> {
 
 /// On to the next step.
 fn next(py: Python<'_>) -> Flow<'_> {
-    Flow::Continue(None, Mode::Send(none(py)))
+    Flow::Continue(Mode::Send(none(py)))
 }
 
-const RAISED: Flow<'static> = Flow::End(End::Raised(Raised));
+const RAISED: Flow<'static> = Flow::Raise(Raised);
 
 /// `collections.abc.Coroutine`: pending steps of this kind are closed when they are dropped.
 fn coroutine_abc(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
@@ -118,10 +120,12 @@ impl<'a> Awaitable<'a> {
     fn next_step(self) -> Option<Step> {
         self.st().steps.pop_front()
     }
+}
 
+impl Run<'_> {
     /// Starts awaiting `awaitable`.
     fn start_await<'py>(
-        self,
+        &mut self,
         awaitable: Bound<'py, PyAny>,
         on_result: OnResult,
         on_error: Option<ValueCallback>,
@@ -140,23 +144,24 @@ impl<'a> Awaitable<'a> {
                     on_result,
                     on_error,
                 };
-                Flow::Continue(Some(cur), Mode::Send(none(py)))
+                self.cur = Some(cur);
+                Flow::Continue(Mode::Send(none(py)))
             }
             Err(raised) => self.step_error(py, raised, on_error),
         }
     }
 
     /// No awaitable is running: start the next step, or finish.
-    fn start_next<'py>(self, py: Python<'py>) -> Flow<'py> {
-        match self.next_step() {
-            None => Flow::End(End::Returned),
+    fn start_next<'py>(&mut self, py: Python<'py>) -> Flow<'py> {
+        match self.aw.next_step() {
+            None => Flow::Return,
             Some(Step::Await {
                 awaitable,
                 on_result,
                 on_error,
             }) => self.start_await(awaitable.into_bound(py), on_result, on_error),
             Some(Step::Defer(f)) => {
-                let (rc, _) = self.run_callback(|| f(self.as_ptr()));
+                let (rc, _) = self.aw.run_callback(|| f(self.aw.as_ptr()));
                 match classify(rc, "defer callback") {
                     Outcome::Ok => next(py),
                     Outcome::Error(raised) | Outcome::Propagate(raised) => self.fail(py, raised),
@@ -174,7 +179,7 @@ impl<'a> Awaitable<'a> {
 
     /// The awaited step returned `value`.
     fn on_value<'py>(
-        self,
+        &mut self,
         value: Bound<'py, PyAny>,
         on_result: OnResult,
         on_error: Option<ValueCallback>,
@@ -183,7 +188,9 @@ impl<'a> Awaitable<'a> {
         match on_result {
             OnResult::Ignore => next(py),
             OnResult::Call(cb) => {
-                let (rc, _) = self.run_callback(|| cb(self.as_ptr(), value.as_ptr()));
+                let (rc, _) = self
+                    .aw
+                    .run_callback(|| cb(self.aw.as_ptr(), value.as_ptr()));
                 match classify(rc, "result callback") {
                     Outcome::Ok => next(py),
                     Outcome::Error(raised) => self.step_error(py, raised, on_error),
@@ -192,7 +199,9 @@ impl<'a> Awaitable<'a> {
             }
             OnResult::Enter { exit, body } => {
                 let (rc, at) = match body {
-                    Some(body) => self.run_callback(|| body(self.as_ptr(), value.as_ptr())),
+                    Some(body) => self
+                        .aw
+                        .run_callback(|| body(self.aw.as_ptr(), value.as_ptr())),
                     None => (0, 0),
                 };
                 let outcome = classify(rc, "async_with body callback");
@@ -202,7 +211,7 @@ impl<'a> Awaitable<'a> {
                     _ => on_error,
                 };
                 // The context is exited even if the body cancelled the rest.
-                self.st().steps.insert(at, Step::Exit { exit, on_error });
+                self.aw.st().steps.insert(at, Step::Exit { exit, on_error });
                 match outcome {
                     Outcome::Ok => next(py),
                     Outcome::Error(raised) | Outcome::Propagate(raised) => self.fail(py, raised),
@@ -226,7 +235,7 @@ impl<'a> Awaitable<'a> {
     /// A step failed with the exception that is set: its error callback decides, or it
     /// propagates.
     fn step_error<'py>(
-        self,
+        &mut self,
         py: Python<'py>,
         raised: Raised,
         on_error: Option<ValueCallback>,
@@ -237,9 +246,9 @@ impl<'a> Awaitable<'a> {
         attached(RAISED, |_| {
             let e = PyErr::fetch(py);
             let exc = e.value(py).clone();
-            let (rc, _) = self.run_callback(|| cb(self.as_ptr(), exc.as_ptr()));
+            let (rc, _) = self.aw.run_callback(|| cb(self.aw.as_ptr(), exc.as_ptr()));
             let raised = PyErr::take(py);
-            let fail_with = |err: PyErr| {
+            let mut fail_with = |err: PyErr| {
                 err.restore(py);
                 Ok(self.fail(py, Raised))
             };
@@ -268,11 +277,11 @@ impl<'a> Awaitable<'a> {
 
     /// The exception that is set propagates: pending steps are dropped up to the next
     /// `async with` exit, which is awaited with it; with none left, the awaitable raises it.
-    fn fail<'py>(self, py: Python<'py>, _: Raised) -> Flow<'py> {
+    fn fail<'py>(&mut self, py: Python<'py>, _: Raised) -> Flow<'py> {
         attached(RAISED, |_| {
             let e = PyErr::fetch(py);
             loop {
-                match self.next_step() {
+                match self.aw.next_step() {
                     None => return Err(e),
                     Some(Step::Await { awaitable, .. }) => close_pending(py, &awaitable),
                     Some(Step::Defer(_)) => {}
@@ -297,38 +306,38 @@ impl<'a> Awaitable<'a> {
     }
 
     /// Sends `mode` into the awaitable being awaited.
-    fn step_inner<'py>(self, py: Python<'py>, cur: Current, mode: Mode<'py>) -> Flow<'py> {
+    fn step_inner<'py>(&mut self, py: Python<'py>, cur: Current, mode: Mode<'py>) -> Flow<'py> {
         let iter = cur.iter.bind(py);
         let sent = match mode {
             Mode::Send(v) => send(&iter, cur.has_send, v),
             Mode::Throw(raised) => throw(&iter, raised),
         };
         match sent {
-            Sent::Yielded(yielded) => Flow::End(End::Yielded(cur, yielded)),
+            Sent::Yielded(yielded) => {
+                self.cur = Some(cur);
+                Flow::Yield(yielded)
+            }
             Sent::Returned(v) => self.on_value(v, cur.on_result, cur.on_error),
             Sent::Raised(raised) => self.step_error(py, raised, cur.on_error),
         }
     }
 
-    fn drive<'py>(
-        self,
-        py: Python<'py>,
-        mut cur: Option<Current>,
-        mut mode: Mode<'py>,
-    ) -> End<'py> {
+    fn drive<'py>(&mut self, py: Python<'py>, mut mode: Mode<'py>) -> Flow<'py> {
         loop {
-            let flow = match (cur, mode) {
+            let flow = match (self.cur.take(), mode) {
                 (Some(cur), mode) => self.step_inner(py, cur, mode),
                 (None, Mode::Throw(raised)) => self.fail(py, raised),
                 (None, Mode::Send(_)) => self.start_next(py),
             };
             match flow {
-                Flow::Continue(c, m) => (cur, mode) = (c, m),
-                Flow::End(end) => return end,
+                Flow::Continue(next) => mode = next,
+                end => return end,
             }
         }
     }
+}
 
+impl<'a> Awaitable<'a> {
     /// Resumes the coroutine: `send` (`__next__`, `am_send`) or `throw`. Its callers (Python
     /// itself, through the slots and methods) hold a reference to it until this returns, as for
     /// a generator, so callbacks cannot free it meanwhile.
@@ -357,37 +366,39 @@ impl<'a> Awaitable<'a> {
                 }
             }
         };
-        let cur = match started {
-            Ok(cur) => cur,
+        let mut run = match started {
+            Ok(cur) => Run { aw: self, cur },
             Err(why) => return Sent::Raised(refuse(why, mode)),
         };
         // A bug must not leave the awaitable "running" forever.
-        let end =
-            catch_unwind(AssertUnwindSafe(|| self.drive(py, cur, mode))).unwrap_or_else(|_| {
-                End::Raised(raise(|| {
-                    PySystemError::new_err("awaitkit: internal error (a panic was caught)")
-                }))
-            });
+        let end = catch_unwind(AssertUnwindSafe(|| run.drive(py, mode))).unwrap_or_else(|_| {
+            Flow::Raise(raise(|| {
+                PySystemError::new_err("awaitkit: internal error (a panic was caught)")
+            }))
+        });
         let mut st = self.st();
         st.running = false;
-        match end {
-            End::Yielded(cur, value) => {
-                let none = st.current.replace(cur); // nothing else puts one there
-                drop(st);
-                drop(none);
-                Sent::Yielded(value)
-            }
-            End::Returned => {
+        // Nothing else puts an awaitable there while this runs: `old` is None.
+        let (old, sent) = match end {
+            Flow::Yield(value) => (
+                std::mem::replace(&mut st.current, run.cur.take()),
+                Sent::Yielded(value),
+            ),
+            Flow::Return => {
                 st.done = true;
                 let result = st.result.take();
-                drop(st);
-                Sent::Returned(result.map_or_else(|| none(py).to_owned(), |r| r.into_bound(py)))
+                let result = result.map_or_else(|| none(py).to_owned(), |r| r.into_bound(py));
+                (None, Sent::Returned(result))
             }
-            End::Raised(raised) => {
+            Flow::Raise(raised) => {
                 st.done = true;
-                Sent::Raised(raised)
+                (None, Sent::Raised(raised))
             }
-        }
+            Flow::Continue(_) => unreachable!("drive returns only where it ends"),
+        };
+        drop(st);
+        drop(old);
+        sent
     }
 
     /// Closes what is pending and, if this was never awaited but had work queued and was not
