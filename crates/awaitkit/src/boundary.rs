@@ -17,6 +17,10 @@ fn panicked() -> PyErr {
 /// PyO3 is told that the thread is attached (C callers come straight in, not through PyO3):
 /// otherwise it would queue the release of those objects for later instead of releasing them.
 /// This costs a little when nothing up the stack did it already, so the hot paths use `direct`.
+/// Cold (out of line): keeping error handling away from the hot paths keeps their code compact,
+/// which matters when an event loop's work evicts it from the caches between two resumptions.
+#[cold]
+#[inline(never)]
 pub(crate) fn attached<R>(failed: R, f: impl FnOnce(Python<'_>) -> PyResult<R>) -> R {
     // SAFETY: every caller runs with the GIL held (slots and methods are called by Python; the
     // C API documents it), so attaching cannot fail.
@@ -52,11 +56,15 @@ pub(crate) fn direct<R: Copy>(failed: R, f: impl FnOnce(Python<'_>) -> R) -> R {
 pub(crate) struct Raised;
 
 /// Runs `f` through `attached`; an error it returns is raised.
+#[cold]
+#[inline(never)]
 pub(crate) fn raising<T>(f: impl FnOnce(Python<'_>) -> PyResult<T>) -> Result<T, Raised> {
     attached(Err(Raised), |py| f(py).map(Ok))
 }
 
 /// Raises the error `f` makes.
+#[cold]
+#[inline(never)]
 pub(crate) fn raise(f: impl FnOnce() -> PyErr) -> Raised {
     attached(Raised, |_| Err(f()))
 }

@@ -10,18 +10,16 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use pyo3::exceptions::{
-    PyResourceWarning, PyRuntimeError, PySystemError, PyTypeError, PyValueError,
-};
+use pyo3::exceptions::{PyRuntimeError, PySystemError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyNone, PyType};
-use pyo3::{ffi, intern, Borrowed, BoundObject};
+use pyo3::types::PyNone;
+use pyo3::{ffi, Borrowed, BoundObject};
 
 use crate::boundary::{attached, raise, raising, Raised};
 use crate::callbacks::{classify, no_stop_iteration, Outcome};
+use crate::close::close_pending;
 use crate::object::Awaitable;
-use crate::send::{await_iter, close_iter, is_coroutine, send, throw, Sent};
+use crate::send::{await_iter, is_coroutine, send, throw, Sent};
 use crate::state::{Current, OnResult, Ref, Step, ValueCallback};
 
 /// How the awaitable is resumed.
@@ -62,52 +60,7 @@ fn next(py: Python<'_>) -> Flow<'_> {
 
 const RAISED: Flow<'static> = Flow::Raise(Raised);
 
-/// `collections.abc.Coroutine`: pending steps of this kind are closed when they are dropped.
-fn coroutine_abc(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
-    static ABC: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-    ABC.import(py, "collections.abc", "Coroutine")
-}
-
-/// Closes `obj` if it is a coroutine (so a never-started one gives no "never awaited" warning).
-fn close_pending(py: Python<'_>, obj: &Ref) {
-    let obj = obj.bind(py);
-    let closed = coroutine_abc(py).and_then(|abc| {
-        if obj.is_instance(abc)? {
-            obj.call_method0(intern!(py, "close"))?;
-        }
-        Ok(())
-    });
-    if let Err(e) = closed {
-        e.write_unraisable(py, Some(&obj));
-    }
-}
-
-/// Closes the pending coroutines among `steps`.
-pub(crate) fn close_steps(py: Python<'_>, steps: impl IntoIterator<Item = Step>) {
-    for step in steps {
-        if let Step::Await { awaitable, .. } = step {
-            close_pending(py, &awaitable);
-        }
-    }
-}
-
 impl<'a> Awaitable<'a> {
-    /// Drops every pending step (closing pending coroutines) and the awaitable being awaited.
-    pub(crate) fn cancel(self, py: Python<'_>) {
-        let (steps, current) = {
-            let mut st = self.st();
-            st.cancelled = true;
-            // A running callback's later additions now start from an empty queue.
-            st.cursor = st.cursor.map(|_| 0);
-            (std::mem::take(&mut st.steps), st.current.take())
-        };
-        if let Some(cur) = current {
-            close_iter(py, &cur.iter);
-        }
-        close_steps(py, steps);
-    }
-
-    /// Runs `call` (a native callback) with new steps going right after the running one.
     fn run_callback(self, call: impl FnOnce() -> i32) -> (i32, usize) {
         let saved = self.st().cursor.replace(0);
         let rc = call();
@@ -234,6 +187,8 @@ impl Run<'_> {
 
     /// A step failed with the exception that is set: its error callback decides, or it
     /// propagates.
+    #[cold]
+    #[inline(never)]
     fn step_error<'py>(
         &mut self,
         py: Python<'py>,
@@ -277,6 +232,8 @@ impl Run<'_> {
 
     /// The exception that is set propagates: pending steps are dropped up to the next
     /// `async with` exit, which is awaited with it; with none left, the awaitable raises it.
+    #[cold]
+    #[inline(never)]
     fn fail<'py>(&mut self, py: Python<'py>, _: Raised) -> Flow<'py> {
         attached(RAISED, |_| {
             let e = PyErr::fetch(py);
@@ -400,58 +357,6 @@ impl<'a> Awaitable<'a> {
         drop(old);
         sent
     }
-
-    /// Closes what is pending and, if this was never awaited but had work queued and was not
-    /// cancelled, warns like an un-awaited coroutine.
-    pub(crate) fn finalize(self, py: Python<'_>, warn: bool) {
-        let (never, added, cancelled) = {
-            let st = self.st();
-            (!st.awaited, st.added, st.cancelled)
-        };
-        let saved = PyErr::take(py);
-        self.cancel(py);
-        let leftovers = std::mem::take(&mut *self.st());
-        drop(leftovers);
-        if warn && never && added && !cancelled {
-            let category = py.get_type::<PyResourceWarning>();
-            let warned = PyErr::warn(
-                py,
-                &category,
-                c"awaitkit.Awaitable was never awaited (call cancel() to discard it)",
-                1,
-            );
-            if let Err(e) = warned {
-                e.write_unraisable(py, None);
-            }
-        }
-        if let Some(e) = saved {
-            e.restore(py);
-        }
-    }
-
-    /// `close()`: closes the awaitable being awaited (its `finally` blocks run) and every
-    /// pending one; the awaitable is then finished.
-    pub(crate) fn close(self, py: Python<'_>) -> PyResult<()> {
-        let (current, steps) = {
-            let mut st = self.st();
-            if st.running {
-                return Err(PyValueError::new_err(
-                    "awaitkit.Awaitable is already running",
-                ));
-            }
-            st.done = true;
-            st.cancelled = true;
-            (st.current.take(), std::mem::take(&mut st.steps))
-        };
-        close_steps(py, steps);
-        if let Some(cur) = current {
-            let iter = cur.iter.bind(py);
-            if let Some(close) = iter.getattr_opt(intern!(py, "close"))? {
-                close.call0()?;
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Why `resume` refuses to run.
@@ -463,6 +368,8 @@ enum Refused {
 }
 
 /// Raises what a coroutine raises when it refuses to run.
+#[cold]
+#[inline(never)]
 fn refuse(why: Refused, mode: Mode<'_>) -> Raised {
     match (why, mode) {
         // Throwing into a finished coroutine raises what was thrown.

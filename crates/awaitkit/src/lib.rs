@@ -8,6 +8,7 @@
 
 mod boundary;
 mod callbacks;
+mod close;
 mod drive;
 pub mod ffi;
 mod freelist;

@@ -62,6 +62,8 @@ pub(crate) enum Sent<'py> {
 }
 
 /// The `__await__` iterator of `awaitable`, and whether it has `send`.
+#[cold]
+#[inline(never)]
 pub(crate) fn await_iter<'py>(
     awaitable: &Bound<'py, PyAny>,
 ) -> PyResult<(Bound<'py, PyAny>, bool)> {
@@ -109,6 +111,8 @@ pub(crate) fn send<'py>(
 }
 
 /// Throws the exception that is set into `iter` (or lets it be if `iter` has no `throw`).
+#[cold]
+#[inline(never)]
 pub(crate) fn throw<'py>(iter: &Bound<'py, PyAny>, _: Raised) -> Sent<'py> {
     let py = iter.py();
     outcome(py, || {
@@ -122,6 +126,8 @@ pub(crate) fn throw<'py>(iter: &Bound<'py, PyAny>, _: Raised) -> Sent<'py> {
 }
 
 /// Reads the outcome of a `send`, `__next__` or `throw` call that `call` makes.
+#[cold]
+#[inline(never)]
 fn outcome<'py>(py: Python<'py>, call: impl FnOnce() -> PyResult<Bound<'py, PyAny>>) -> Sent<'py> {
     let out = raising(|_| match call() {
         Ok(yielded) => Ok(Sent::Yielded(yielded)),
