@@ -120,13 +120,22 @@ impl Run<'_> {
                     Outcome::Error(raised) | Outcome::Propagate(raised) => self.fail(py, raised),
                 }
             }
-            Some(Step::Exit { exit, on_error }) => {
-                let exit = exit.into_bound(py);
-                match raising(|py| exit.call1((py.None(), py.None(), py.None()))) {
-                    Ok(aw) => self.start_await(aw, OnResult::Ignore, on_error),
-                    Err(raised) => self.step_error(py, raised, on_error),
-                }
-            }
+            Some(Step::Exit { exit, on_error }) => self.exit_block(exit.into_bound(py), on_error),
+        }
+    }
+
+    /// The end of an `async with` block: `await __aexit__(None, None, None)`. (Out of line, as
+    /// the rest of `async with`: it keeps the usual path's code compact.)
+    #[inline(never)]
+    fn exit_block<'py>(
+        &mut self,
+        exit: Bound<'py, PyAny>,
+        on_error: Option<ValueCallback>,
+    ) -> Flow<'py> {
+        let py = exit.py();
+        match raising(|py| exit.call1((py.None(), py.None(), py.None()))) {
+            Ok(aw) => self.start_await(aw, OnResult::Ignore, on_error),
+            Err(raised) => self.step_error(py, raised, on_error),
         }
     }
 
@@ -150,6 +159,24 @@ impl Run<'_> {
                     Outcome::Propagate(raised) => self.fail(py, raised),
                 }
             }
+            OnResult::Enter { .. } | OnResult::ExitAfter { .. } => {
+                self.with_block(value, on_result, on_error)
+            }
+        }
+    }
+
+    /// `__aenter__` returned `value` (run the body, then queue `__aexit__`), or `__aexit__`
+    /// returned after an error (a true value swallows it).
+    #[inline(never)]
+    fn with_block<'py>(
+        &mut self,
+        value: Bound<'py, PyAny>,
+        on_result: OnResult,
+        on_error: Option<ValueCallback>,
+    ) -> Flow<'py> {
+        let py = value.py();
+        match on_result {
+            OnResult::Ignore | OnResult::Call(_) => next(py),
             OnResult::Enter { exit, body } => {
                 let (rc, at) = match body {
                     Some(body) => self
