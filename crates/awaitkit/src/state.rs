@@ -123,6 +123,9 @@ impl Steps {
     }
 
     pub(crate) fn pop_front(&mut self) -> Option<Step> {
+        if self.rest.is_empty() {
+            return self.first.take();
+        }
         let next = self.rest.pop_front();
         std::mem::replace(&mut self.first, next)
     }
