@@ -12,6 +12,7 @@ mod close;
 mod drive;
 pub mod ffi;
 mod freelist;
+mod misuse;
 mod object;
 mod protocol;
 mod send;

@@ -267,14 +267,3 @@ pub(crate) fn init(py: Python<'_>) -> PyResult<Bound<'_, PyType>> {
 fn c_uint(flags: std::ffi::c_ulong) -> std::ffi::c_uint {
     flags as std::ffi::c_uint
 }
-
-/// The `TypeError` for an object that is not an `awaitkit.Awaitable`.
-pub(crate) fn not_an_awaitable(obj: Option<&Bound<'_, PyAny>>) -> PyErr {
-    let got = obj.map_or_else(
-        || "NULL".to_owned(),
-        |o| o.get_type().name().map_or("?".into(), |n| n.to_string()),
-    );
-    PyTypeError::new_err(format!(
-        "awaitkit: expected an awaitkit.Awaitable, got {got}"
-    ))
-}
