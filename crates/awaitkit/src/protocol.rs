@@ -20,15 +20,6 @@ const PYGEN_RETURN: c_int = 0;
 const PYGEN_ERROR: c_int = -1;
 const PYGEN_NEXT: c_int = 1;
 
-/// `obj`, which Python passes to a slot or method of the type: one of its instances.
-///
-/// # Safety
-/// The GIL is held and `obj` is a live object that stays alive for `'a`.
-unsafe fn this<'a>(obj: *mut ffi::PyObject) -> Awaitable<'a> {
-    // SAFETY: forwarded from this function's contract.
-    unsafe { Awaitable::from_instance(obj) }
-}
-
 /// The end of a resumption for callers that return a value or raise: `StopIteration` carries
 /// the result.
 fn finish(sent: Sent<'_>) -> *mut ffi::PyObject {
@@ -46,7 +37,7 @@ fn finish(sent: Sent<'_>) -> *mut ffi::PyObject {
 pub(crate) unsafe extern "C" fn am_await(obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
     direct(ptr::null_mut(), |_py| {
         // SAFETY: Python calls a slot with a live object of the type.
-        let first = unsafe { this(obj) }
+        let first = unsafe { Awaitable::from_instance(obj) }
             .try_st()
             .map(|mut st| !std::mem::replace(&mut st.awaited, true));
         if first != Some(true) {
@@ -74,7 +65,10 @@ pub(crate) unsafe extern "C" fn am_send(
         // and a writable result pointer.
         let (aw, arg) = unsafe {
             *out = ptr::null_mut();
-            (this(obj), Borrowed::from_ptr_or_opt(py, arg))
+            (
+                Awaitable::from_instance(obj),
+                Borrowed::from_ptr_or_opt(py, arg),
+            )
         };
         let (rc, value) = match aw.resume(py, Mode::Send(arg.unwrap_or_else(|| none(py)))) {
             Sent::Yielded(v) => (PYGEN_NEXT, v),
@@ -91,7 +85,7 @@ pub(crate) unsafe extern "C" fn am_send(
 pub(crate) unsafe extern "C" fn iternext(obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
     direct(ptr::null_mut(), |py| {
         // SAFETY: Python calls a slot with a live object of the type.
-        let aw = unsafe { this(obj) };
+        let aw = unsafe { Awaitable::from_instance(obj) };
         finish(aw.resume(py, Mode::Send(none(py))))
     })
 }
@@ -102,7 +96,7 @@ unsafe extern "C" fn send(
 ) -> *mut ffi::PyObject {
     direct(ptr::null_mut(), |py| {
         // SAFETY: Python calls a METH_O method with a live object of the type and a live value.
-        let (aw, value) = unsafe { (this(obj), Borrowed::from_ptr(py, value)) };
+        let (aw, value) = unsafe { (Awaitable::from_instance(obj), Borrowed::from_ptr(py, value)) };
         finish(aw.resume(py, Mode::Send(value)))
     })
 }
@@ -113,7 +107,12 @@ unsafe extern "C" fn throw(
 ) -> *mut ffi::PyObject {
     attached(ptr::null_mut(), |py| {
         // SAFETY: Python calls a METH_VARARGS method with a live object of the type and a tuple.
-        let (aw, args) = unsafe { (this(obj), Bound::from_borrowed_ptr(py, args)) };
+        let (aw, args) = unsafe {
+            (
+                Awaitable::from_instance(obj),
+                Bound::from_borrowed_ptr(py, args),
+            )
+        };
         let args = args.cast_into::<PyTuple>()?;
         let n = args.len();
         if !(1..=3).contains(&n) {
@@ -131,7 +130,7 @@ unsafe extern "C" fn throw(
 unsafe extern "C" fn close(obj: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject {
     attached(ptr::null_mut(), |py| {
         // SAFETY: Python calls a METH_NOARGS method with a live object of the type.
-        unsafe { this(obj) }.close(py)?;
+        unsafe { Awaitable::from_instance(obj) }.close(py)?;
         Ok(none(py).to_owned().into_ptr())
     })
 }
