@@ -77,6 +77,7 @@ impl<'a> Awaitable<'a> {
 
 impl Run<'_> {
     /// Starts awaiting `awaitable`.
+    #[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
     fn start_await<'py>(
         &mut self,
         awaitable: Bound<'py, PyAny>,
@@ -328,6 +329,7 @@ impl<'a> Awaitable<'a> {
     ///
     /// The awaitable being awaited is out of the state while it runs (a callback that cancels
     /// finds nothing to close there), and back in it while suspended.
+    #[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
     pub(crate) fn resume<'py>(self, py: Python<'py>, mode: Mode<'py>) -> Sent<'py> {
         let started = {
             let mut st = self.st();

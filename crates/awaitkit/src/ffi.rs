@@ -70,6 +70,7 @@ fn push(aw: Awaitable<'_>, step: Step) -> Result<(), Misuse> {
 }
 
 /// `new_awaitable` (`new` is a C++ keyword): a new, empty awaitable (a new reference), or NULL.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub extern "C" fn new_awaitable() -> Obj {
     direct(ptr::null_mut(), new_object)
 }
@@ -78,6 +79,7 @@ pub extern "C" fn new_awaitable() -> Obj {
 ///
 /// # Safety
 /// GIL held; `aw` and `awaitable` NULL or live objects.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub unsafe extern "C" fn add_await(
     aw: Obj,
     awaitable_: Obj,
@@ -114,6 +116,7 @@ pub unsafe extern "C" fn add_await(
 ///
 /// # Safety
 /// GIL held; `aw` NULL or a live object; `expr` NULL or a new reference the callee now owns.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub unsafe extern "C" fn add_expr(
     aw: Obj,
     expr: Obj,
@@ -142,6 +145,7 @@ pub unsafe extern "C" fn add_expr(
 ///
 /// # Safety
 /// GIL held; `aw` NULL or a live object.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub unsafe extern "C" fn defer(aw: Obj, f: Option<DeferCallback>) -> i32 {
     entry(-1, |_| {
         let aw = awaitable(aw)?;
@@ -204,6 +208,7 @@ pub unsafe extern "C" fn async_with(
 ///
 /// # Safety
 /// GIL held; `aw` and `result` NULL or live objects.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub unsafe extern "C" fn set_result(aw: Obj, result: Obj) -> i32 {
     entry(-1, |py| {
         let aw = awaitable(aw)?;
@@ -256,6 +261,7 @@ pub unsafe extern "C" fn save_values(aw: Obj, values: *const Obj, n: usize) -> i
 ///
 /// # Safety
 /// GIL held; `aw` NULL or a live object; `out` NULL or `n` writable pointers.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub unsafe extern "C" fn unpack_values(aw: Obj, out: *mut Obj, n: usize) -> i32 {
     entry(-1, |_| {
         let aw = awaitable(aw)?;
@@ -280,6 +286,7 @@ pub unsafe extern "C" fn unpack_values(aw: Obj, out: *mut Obj, n: usize) -> i32 
 ///
 /// # Safety
 /// GIL held; `aw` NULL or a live object.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub unsafe extern "C" fn get_value(aw: Obj, index_: isize) -> Obj {
     entry(ptr::null_mut(), |_| {
         let aw = awaitable(aw)?;

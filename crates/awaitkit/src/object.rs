@@ -122,6 +122,7 @@ pub(crate) fn new_object(_py: Python<'_>) -> *mut ffi::PyObject {
     obj.cast()
 }
 
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {
     direct((), |_py| {
         // SAFETY: called by Python once the last reference is gone: `obj` is ours until

@@ -34,6 +34,7 @@ fn finish(sent: Sent<'_>) -> *mut ffi::PyObject {
 }
 
 /// `__await__`: the awaitable itself, the first time only.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub(crate) unsafe extern "C" fn am_await(obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
     direct(ptr::null_mut(), |_py| {
         // SAFETY: Python calls a slot with a live object of the type.
@@ -55,6 +56,7 @@ pub(crate) unsafe extern "C" fn am_await(obj: *mut ffi::PyObject) -> *mut ffi::P
 
 /// `am_send` (3.10+): how `await` and asyncio's tasks resume it. A return needs no
 /// `StopIteration`.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub(crate) unsafe extern "C" fn am_send(
     obj: *mut ffi::PyObject,
     arg: *mut ffi::PyObject,
@@ -82,6 +84,7 @@ pub(crate) unsafe extern "C" fn am_send(
 }
 
 /// `__next__`: `send(None)`, for Python 3.9's `await` and for 3.12+'s, which call it.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub(crate) unsafe extern "C" fn iternext(obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
     direct(ptr::null_mut(), |py| {
         // SAFETY: Python calls a slot with a live object of the type.
@@ -90,6 +93,7 @@ pub(crate) unsafe extern "C" fn iternext(obj: *mut ffi::PyObject) -> *mut ffi::P
     })
 }
 
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 unsafe extern "C" fn send(
     obj: *mut ffi::PyObject,
     value: *mut ffi::PyObject,
