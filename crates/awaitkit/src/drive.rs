@@ -160,56 +160,61 @@ impl Run<'_> {
                     Outcome::Propagate(raised) => self.fail(py, raised),
                 }
             }
-            OnResult::Enter { .. } | OnResult::ExitAfter { .. } => {
-                self.with_block(value, on_result, on_error)
-            }
+            OnResult::Enter { exit, body } => self.enter_body(value, exit, body, on_error),
+            OnResult::ExitAfter { exc } => self.after_exit(value, exc, on_error),
         }
     }
 
-    /// `__aenter__` returned `value` (run the body, then queue `__aexit__`), or `__aexit__`
-    /// returned after an error (a true value swallows it).
+    /// `__aenter__` returned `value`: run the body, then queue `__aexit__`. (Out of line, as the
+    /// rest of `async with`: it keeps the usual path's code compact.)
     #[inline(never)]
-    fn with_block<'py>(
+    fn enter_body<'py>(
         &mut self,
         value: Bound<'py, PyAny>,
-        on_result: OnResult,
+        exit: Ref,
+        body: Option<ValueCallback>,
         on_error: Option<ValueCallback>,
     ) -> Flow<'py> {
         let py = value.py();
-        match on_result {
-            OnResult::Ignore | OnResult::Call(_) => next(py),
-            OnResult::Enter { exit, body } => {
-                let (rc, at) = match body {
-                    Some(body) => self
-                        .aw
-                        .run_callback(|| body(self.aw.as_ptr(), value.as_ptr())),
-                    None => (0, 0),
-                };
-                let outcome = classify(rc, "async_with body callback");
-                // `<= -2` skips the error callback, but `__aexit__` always runs.
-                let on_error = match outcome {
-                    Outcome::Propagate(_) => None,
-                    _ => on_error,
-                };
-                // The context is exited even if the body cancelled the rest.
-                self.aw.st().steps.insert(at, Step::Exit { exit, on_error });
-                match outcome {
-                    Outcome::Ok => next(py),
-                    Outcome::Error(raised) | Outcome::Propagate(raised) => self.fail(py, raised),
-                }
+        let (rc, at) = match body {
+            Some(body) => self
+                .aw
+                .run_callback(|| body(self.aw.as_ptr(), value.as_ptr())),
+            None => (0, 0),
+        };
+        let outcome = classify(rc, "async_with body callback");
+        // `<= -2` skips the error callback, but `__aexit__` always runs.
+        let on_error = match outcome {
+            Outcome::Propagate(_) => None,
+            _ => on_error,
+        };
+        // The context is exited even if the body cancelled the rest.
+        self.aw.st().steps.insert(at, Step::Exit { exit, on_error });
+        match outcome {
+            Outcome::Ok => next(py),
+            Outcome::Error(raised) | Outcome::Propagate(raised) => self.fail(py, raised),
+        }
+    }
+
+    /// `__aexit__(type, exc, tb)` returned `value` after the block failed with `exc`: a true
+    /// value swallows it.
+    #[inline(never)]
+    fn after_exit<'py>(
+        &mut self,
+        value: Bound<'py, PyAny>,
+        exc: Ref,
+        on_error: Option<ValueCallback>,
+    ) -> Flow<'py> {
+        let py = value.py();
+        // SAFETY: the GIL is held; a live object. 1, 0, or -1 with an exception set.
+        match unsafe { ffi::PyObject_IsTrue(value.as_ptr()) } {
+            1 => next(py),
+            0 => {
+                let exc = exc.into_bound(py);
+                let raised = attached(Raised, |_| Err(PyErr::from_value(exc)));
+                self.step_error(py, raised, on_error)
             }
-            OnResult::ExitAfter { exc } => {
-                // SAFETY: the GIL is held; a live object. 1, 0, or -1 with an exception set.
-                match unsafe { ffi::PyObject_IsTrue(value.as_ptr()) } {
-                    1 => next(py),
-                    0 => {
-                        let exc = exc.into_bound(py);
-                        let raised = attached(Raised, |_| Err(PyErr::from_value(exc)));
-                        self.step_error(py, raised, on_error)
-                    }
-                    _ => self.step_error(py, Raised, on_error),
-                }
-            }
+            _ => self.step_error(py, Raised, on_error),
         }
     }
 
