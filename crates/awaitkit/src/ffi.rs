@@ -392,5 +392,5 @@ pub unsafe extern "C" fn set_arbitrary(aw: Obj, index_: isize, value: *mut c_voi
 
 /// `type_object`: the `awaitkit.Awaitable` type (a borrowed reference, alive for the process).
 pub extern "C" fn type_object() -> *mut ffi::PyTypeObject {
-    type_ptr()
+    direct(ptr::null_mut(), |_| type_ptr())
 }
