@@ -50,6 +50,7 @@ fn object<'a, 'py>(
 }
 
 /// Queues `step` on `aw`, unless `aw` has finished.
+#[inline]
 fn push(aw: Awaitable<'_>, step: Step) -> Result<(), Misuse> {
     let refused = {
         let mut st = aw.st();

@@ -140,7 +140,11 @@ unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {
                     Ok(())
                 });
             }
-            ptr::drop_in_place(addr_of_mut!((*this).state));
+            // Usually nothing is left to release: skip the drop glue then (less code to bring
+            // back into the caches after an event loop's work).
+            if !aw.state.try_borrow().is_ok_and(|st| st.holds_nothing()) {
+                ptr::drop_in_place(addr_of_mut!((*this).state));
+            }
             let tp = ffi::Py_TYPE(obj);
             if !freelist::keep(obj) {
                 ffi::PyObject_GC_Del(obj.cast());

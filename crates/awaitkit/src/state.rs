@@ -201,6 +201,16 @@ impl State {
         (self.awaited || !self.added) && self.current.is_none() && self.steps.is_empty()
     }
 
+    /// Whether dropping it would release nothing (no reference, no allocation).
+    pub(crate) fn holds_nothing(&self) -> bool {
+        self.steps.is_empty()
+            && self.steps.rest.capacity() == 0
+            && self.current.is_none()
+            && self.result.is_none()
+            && self.values.capacity() == 0
+            && self.arbitrary.capacity() == 0
+    }
+
     /// Every object the state holds a reference to (for the GC's traversal).
     pub(crate) fn held(&self) -> impl Iterator<Item = &Ref> {
         let steps = self.steps.iter().flat_map(|step| match step {
@@ -260,5 +270,20 @@ mod tests {
         assert_eq!(popped, 5);
         assert!(steps.is_empty());
         assert_eq!(steps.len(), 0);
+    }
+
+    #[test]
+    fn an_empty_state_holds_nothing_to_release() {
+        let mut st = State::default();
+        assert!(st.holds_nothing());
+        st.arbitrary.push(1);
+        assert!(!st.holds_nothing());
+        let mut st = State::default();
+        st.push(Step::Defer(nothing));
+        st.push(Step::Defer(other));
+        assert!(!st.holds_nothing());
+        while st.steps.pop_front().is_some() {}
+        // The second step's deque keeps its allocation: that must still be released.
+        assert!(!st.holds_nothing());
     }
 }
