@@ -3,112 +3,111 @@
 //! Every function must be called with the GIL held (an attached thread state). Functions that
 //! return `int32_t` return 0, or -1 with a Python exception set; functions that return a pointer
 //! return NULL with an exception set. No panic unwinds into C: one becomes a `SystemError`.
+//!
+//! Callbacks call these all the time, so all but the three that call Python code (`async_with`,
+//! `cancel`, and `add_await` on something else than a native coroutine) run `boundary::direct`;
+//! what a caller gets wrong is a `Misuse`, raised in one place.
 
 use std::ffi::c_void;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
 
-use pyo3::exceptions::{PyIndexError, PySystemError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::{ffi, intern, PyTypeInfo};
+use pyo3::{ffi, intern, Borrowed};
 
-use crate::awaitable::{Awaitable, DeferCallback, OnResult, Step, ValueCallback};
+use crate::boundary::{attached, direct, raising};
+use crate::misuse::{index, Misuse};
+use crate::object::{new_object, type_ptr, Awaitable};
+use crate::send::is_coroutine;
+use crate::state::{DeferCallback, OnResult, Ref, Step, ValueCallback};
 
 type Obj = *mut ffi::PyObject;
 
-/// Runs `f` with the caller's GIL; an error or a panic becomes a Python exception and `failed`.
-fn guard<R>(failed: R, f: impl FnOnce(Python<'_>) -> PyResult<R>) -> R {
-    // SAFETY: every entry point documents that its caller holds the GIL.
-    let py = unsafe { Python::assume_attached() };
-    match catch_unwind(AssertUnwindSafe(|| f(py))) {
-        Ok(Ok(value)) => value,
-        Ok(Err(e)) => {
-            e.restore(py);
+/// Runs an entry point's body: its value, or `failed` with its misuse raised.
+fn entry<R: Copy>(failed: R, body: impl FnOnce(Python<'_>) -> Result<R, Misuse>) -> R {
+    direct(failed, |py| match body(py) {
+        Ok(value) => value,
+        Err(misuse) => {
+            let _raised = misuse.raise();
             failed
         }
-        Err(_) => {
-            PySystemError::new_err("awaitkit: internal error (a panic was caught)").restore(py);
-            failed
-        }
-    }
-}
-
-/// `aw` as an `awaitkit.Awaitable`, or a `TypeError`.
-fn awaitable(py: Python<'_>, aw: Obj) -> PyResult<Bound<'_, Awaitable>> {
-    if aw.is_null() {
-        return Err(PyTypeError::new_err(
-            "awaitkit: expected an awaitkit.Awaitable, got NULL",
-        ));
-    }
-    // SAFETY: non-NULL, and a live object by the caller's contract; a new strong reference.
-    let obj = unsafe { Bound::from_borrowed_ptr(py, aw) };
-    obj.cast_into::<Awaitable>().map_err(|e| {
-        PyTypeError::new_err(format!(
-            "awaitkit: expected an awaitkit.Awaitable, got {}",
-            e.into_inner()
-                .get_type()
-                .name()
-                .map_or("?".into(), |n| n.to_string())
-        ))
     })
 }
 
-/// `obj` (borrowed, not NULL) as an object.
-fn object<'py>(py: Python<'py>, obj: Obj, what: &str) -> PyResult<Bound<'py, PyAny>> {
-    if obj.is_null() {
-        return Err(PyTypeError::new_err(format!("awaitkit: {what} is NULL")));
-    }
-    // SAFETY: non-NULL, and a live object by the caller's contract.
-    Ok(unsafe { Bound::from_borrowed_ptr(py, obj) })
+/// `aw` as an `awaitkit.Awaitable`.
+fn awaitable<'a>(aw: Obj) -> Result<Awaitable<'a>, Misuse> {
+    // SAFETY: NULL or a live object by the caller's contract, alive for the call.
+    unsafe { Awaitable::from_ptr(aw) }.ok_or(Misuse::NotAnAwaitable(aw))
 }
 
-/// Checks that `awaitable` can be awaited by `aw`.
-fn check_awaitable(aw: &Bound<'_, Awaitable>, awaitable: &Bound<'_, PyAny>) -> PyResult<()> {
-    if awaitable.is(aw) {
-        return Err(PyValueError::new_err(
-            "awaitkit: an awaitable cannot await itself",
-        ));
-    }
-    if !awaitable.hasattr(intern!(aw.py(), "__await__"))? {
-        return Err(PyTypeError::new_err(format!(
-            "awaitkit: '{}' object is not awaitable (it has no __await__)",
-            awaitable.get_type().name()?
-        )));
-    }
-    Ok(())
+/// `obj` (borrowed, not NULL) as an object; `null` says what it is when it is NULL.
+fn object<'a, 'py>(
+    py: Python<'py>,
+    obj: Obj,
+    null: &'static str,
+) -> Result<Borrowed<'a, 'py, PyAny>, Misuse> {
+    // SAFETY: NULL or a live object by the caller's contract, alive for the call.
+    unsafe { Borrowed::from_ptr_or_opt(py, obj) }.ok_or(Misuse::BadArgument(null))
 }
 
-fn index(len: usize, i: isize) -> PyResult<usize> {
-    usize::try_from(i).ok().filter(|&i| i < len).ok_or_else(|| {
-        PyIndexError::new_err(format!("awaitkit: no value at index {i} ({len} saved)"))
-    })
+/// Queues `step` on `aw`, unless `aw` has finished.
+#[inline]
+fn push(aw: Awaitable<'_>, step: Step) -> Result<(), Misuse> {
+    let refused = {
+        let mut st = aw.st();
+        if st.done {
+            Some(step)
+        } else {
+            st.push(step);
+            None
+        }
+    };
+    match refused {
+        None => Ok(()),
+        Some(step) => {
+            drop(step); // released after the borrow
+            Err(Misuse::Finished)
+        }
+    }
 }
 
 /// `new_awaitable` (`new` is a C++ keyword): a new, empty awaitable (a new reference), or NULL.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub extern "C" fn new_awaitable() -> Obj {
-    guard(std::ptr::null_mut(), |py| {
-        Ok(Bound::new(py, Awaitable::new())?.into_any().into_ptr())
-    })
+    direct(ptr::null_mut(), new_object)
 }
 
 /// `add_await`: queue `await awaitable`, then `on_result(aw, value)` or `on_error(aw, exc)`.
 ///
 /// # Safety
 /// GIL held; `aw` and `awaitable` NULL or live objects.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub unsafe extern "C" fn add_await(
     aw: Obj,
     awaitable_: Obj,
     on_result: Option<ValueCallback>,
     on_error: Option<ValueCallback>,
 ) -> i32 {
-    guard(-1, |py| {
-        let aw = awaitable(py, aw)?;
-        let target = object(py, awaitable_, "the awaitable")?;
-        check_awaitable(&aw, &target)?;
-        aw.get().push(Step::Await {
-            awaitable: target.unbind(),
-            on_result: on_result.map_or(OnResult::Ignore, OnResult::Call),
-            on_error,
-        })?;
+    entry(-1, |py| {
+        let aw = awaitable(aw)?;
+        let target = object(py, awaitable_, "awaitkit: the awaitable is NULL")?;
+        if target.as_ptr() == aw.as_ptr() {
+            return Err(Misuse::AwaitsItself);
+        }
+        // A native coroutine (the usual case) needs no look-up.
+        if !is_coroutine(&target)
+            && !raising(|py| target.hasattr(intern!(py, "__await__")))
+                .map_err(|_| Misuse::Raised)?
+        {
+            return Err(Misuse::NotAwaitable(awaitable_));
+        }
+        push(
+            aw,
+            Step::Await {
+                awaitable: Ref::new(target.to_owned()),
+                on_result: on_result.map_or(OnResult::Ignore, OnResult::Call),
+                on_error,
+            },
+        )?;
         Ok(0)
     })
 }
@@ -118,23 +117,27 @@ pub unsafe extern "C" fn add_await(
 ///
 /// # Safety
 /// GIL held; `aw` NULL or a live object; `expr` NULL or a new reference the callee now owns.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub unsafe extern "C" fn add_expr(
     aw: Obj,
     expr: Obj,
     on_result: Option<ValueCallback>,
     on_error: Option<ValueCallback>,
 ) -> i32 {
-    guard(-1, |py| {
+    entry(-1, |py| {
         // SAFETY: `expr` is NULL or a reference the caller gave away.
         let Some(expr) = (unsafe { Bound::from_owned_ptr_or_opt(py, expr) }) else {
-            return Err(PyErr::take(py).unwrap_or_else(|| {
-                PySystemError::new_err("awaitkit: add_expr got NULL without an exception set")
-            }));
+            // SAFETY: the GIL is held.
+            return Err(if unsafe { ffi::PyErr_Occurred() }.is_null() {
+                Misuse::Broken("awaitkit: add_expr got NULL without an exception set")
+            } else {
+                Misuse::Raised
+            });
         };
         // SAFETY: forwarded from this function's contract; `expr` lives until the call returns.
         match unsafe { add_await(aw, expr.as_ptr(), on_result, on_error) } {
             0 => Ok(0),
-            _ => Err(PyErr::fetch(py)),
+            _ => Err(Misuse::Raised),
         }
     })
 }
@@ -143,11 +146,12 @@ pub unsafe extern "C" fn add_expr(
 ///
 /// # Safety
 /// GIL held; `aw` NULL or a live object.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub unsafe extern "C" fn defer(aw: Obj, f: Option<DeferCallback>) -> i32 {
-    guard(-1, |py| {
-        let aw = awaitable(py, aw)?;
-        let f = f.ok_or_else(|| PyTypeError::new_err("awaitkit: defer got a NULL callback"))?;
-        aw.get().push(Step::Defer(f))?;
+    entry(-1, |_| {
+        let aw = awaitable(aw)?;
+        let f = f.ok_or(Misuse::BadArgument("awaitkit: defer got a NULL callback"))?;
+        push(aw, Step::Defer(f))?;
         Ok(0)
     })
 }
@@ -162,9 +166,10 @@ pub unsafe extern "C" fn async_with(
     body: Option<ValueCallback>,
     on_error: Option<ValueCallback>,
 ) -> i32 {
-    guard(-1, |py| {
-        let aw = awaitable(py, aw)?;
-        let ctx = object(py, ctx, "the context manager")?;
+    attached(-1, |py| {
+        let aw = awaitable(aw).map_err(|m| m.into_err(py))?;
+        let ctx =
+            object(py, ctx, "awaitkit: the context manager is NULL").map_err(|m| m.into_err(py))?;
         let kind = ctx.get_type();
         let (enter, exit) = match (
             kind.getattr_opt(intern!(py, "__aenter__"))?,
@@ -175,21 +180,27 @@ pub unsafe extern "C" fn async_with(
                 ctx.getattr(intern!(py, "__aexit__"))?,
             ),
             _ => {
-                return Err(PyTypeError::new_err(format!(
+                return Err(pyo3::exceptions::PyTypeError::new_err(format!(
                 "awaitkit: '{}' object does not support the asynchronous context manager protocol",
                 kind.name()?
             )))
             }
         };
-        check_awaitable(&aw, &enter)?;
-        aw.get().push(Step::Await {
-            awaitable: enter.unbind(),
+        if enter.as_ptr() == aw.as_ptr() {
+            return Err(Misuse::AwaitsItself.into_err(py));
+        }
+        if !is_coroutine(&enter) && !enter.hasattr(intern!(py, "__await__"))? {
+            return Err(Misuse::NotAwaitable(enter.as_ptr()).into_err(py));
+        }
+        let step = Step::Await {
+            awaitable: Ref::new(enter),
             on_result: OnResult::Enter {
-                exit: exit.unbind(),
+                exit: Ref::new(exit),
                 body,
             },
             on_error,
-        })?;
+        };
+        push(aw, step).map_err(|m| m.into_err(py))?;
         Ok(0)
     })
 }
@@ -198,12 +209,13 @@ pub unsafe extern "C" fn async_with(
 ///
 /// # Safety
 /// GIL held; `aw` and `result` NULL or live objects.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub unsafe extern "C" fn set_result(aw: Obj, result: Obj) -> i32 {
-    guard(-1, |py| {
-        let aw = awaitable(py, aw)?;
-        let result = object(py, result, "the result")?.unbind();
-        let old = aw.get().st().result.replace(result);
-        drop(old);
+    entry(-1, |py| {
+        let aw = awaitable(aw)?;
+        let result = object(py, result, "awaitkit: the result is NULL")?;
+        let old = aw.st().result.replace(Ref::new(result.to_owned()));
+        drop(old); // after the borrow: releasing it may run any code
         Ok(0)
     })
 }
@@ -214,8 +226,8 @@ pub unsafe extern "C" fn set_result(aw: Obj, result: Obj) -> i32 {
 /// # Safety
 /// GIL held; `aw` NULL or a live object.
 pub unsafe extern "C" fn cancel(aw: Obj) -> i32 {
-    guard(-1, |py| {
-        awaitable(py, aw)?.get().cancel(py);
+    attached(-1, |py| {
+        awaitable(aw).map_err(|m| m.into_err(py))?.cancel(py);
         Ok(0)
     })
 }
@@ -225,12 +237,10 @@ pub unsafe extern "C" fn cancel(aw: Obj) -> i32 {
 /// # Safety
 /// GIL held; `aw` NULL or a live object; `values` NULL or `n` readable live objects.
 pub unsafe extern "C" fn save_values(aw: Obj, values: *const Obj, n: usize) -> i32 {
-    guard(-1, |py| {
-        let aw = awaitable(py, aw)?;
+    entry(-1, |py| {
+        let aw = awaitable(aw)?;
         if values.is_null() && n > 0 {
-            return Err(PyTypeError::new_err(
-                "awaitkit: save_values got NULL values",
-            ));
+            return Err(Misuse::BadArgument("awaitkit: save_values got NULL values"));
         }
         let slice: &[Obj] = if n == 0 {
             &[]
@@ -240,9 +250,9 @@ pub unsafe extern "C" fn save_values(aw: Obj, values: *const Obj, n: usize) -> i
         };
         let objects = slice
             .iter()
-            .map(|&v| object(py, v, "a value").map(Bound::unbind))
-            .collect::<PyResult<Vec<_>>>()?;
-        aw.get().st().values.extend(objects);
+            .map(|&v| object(py, v, "awaitkit: a value is NULL").map(|v| Ref::new(v.to_owned())))
+            .collect::<Result<Vec<_>, _>>()?;
+        aw.st().values.extend(objects);
         Ok(0)
     })
 }
@@ -252,15 +262,18 @@ pub unsafe extern "C" fn save_values(aw: Obj, values: *const Obj, n: usize) -> i
 ///
 /// # Safety
 /// GIL held; `aw` NULL or a live object; `out` NULL or `n` writable pointers.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub unsafe extern "C" fn unpack_values(aw: Obj, out: *mut Obj, n: usize) -> i32 {
-    guard(-1, |py| {
-        let aw = awaitable(py, aw)?;
-        let st = aw.get().st();
-        if n > st.values.len() || (out.is_null() && n > 0) {
-            return Err(PyIndexError::new_err(format!(
-                "awaitkit: cannot unpack {n} values: {} saved",
-                st.values.len()
-            )));
+    entry(-1, |_| {
+        let aw = awaitable(aw)?;
+        let st = aw.st();
+        let len = st.values.len();
+        if n > len || (out.is_null() && n > 0) {
+            return Err(Misuse::TooFew {
+                what: "values",
+                n,
+                len,
+            });
         }
         for (i, v) in st.values.iter().take(n).enumerate() {
             // SAFETY: `i < n` writable slots by the caller's contract.
@@ -274,10 +287,11 @@ pub unsafe extern "C" fn unpack_values(aw: Obj, out: *mut Obj, n: usize) -> i32 
 ///
 /// # Safety
 /// GIL held; `aw` NULL or a live object.
+#[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub unsafe extern "C" fn get_value(aw: Obj, index_: isize) -> Obj {
-    guard(std::ptr::null_mut(), |py| {
-        let aw = awaitable(py, aw)?;
-        let st = aw.get().st();
+    entry(ptr::null_mut(), |_| {
+        let aw = awaitable(aw)?;
+        let st = aw.st();
         Ok(st.values[index(st.values.len(), index_)?].as_ptr())
     })
 }
@@ -287,15 +301,15 @@ pub unsafe extern "C" fn get_value(aw: Obj, index_: isize) -> Obj {
 /// # Safety
 /// GIL held; `aw` and `value` NULL or live objects.
 pub unsafe extern "C" fn set_value(aw: Obj, index_: isize, value: Obj) -> i32 {
-    guard(-1, |py| {
-        let aw = awaitable(py, aw)?;
-        let value = object(py, value, "the value")?.unbind();
+    entry(-1, |py| {
+        let aw = awaitable(aw)?;
+        let value = Ref::new(object(py, value, "awaitkit: the value is NULL")?.to_owned());
         let old = {
-            let mut st = aw.get().st();
+            let mut st = aw.st();
             let i = index(st.values.len(), index_)?;
             std::mem::replace(&mut st.values[i], value)
         };
-        drop(old);
+        drop(old); // after the borrow
         Ok(0)
     })
 }
@@ -305,20 +319,17 @@ pub unsafe extern "C" fn set_value(aw: Obj, index_: isize, value: Obj) -> i32 {
 /// # Safety
 /// GIL held; `aw` NULL or a live object; `values` NULL or `n` readable pointers.
 pub unsafe extern "C" fn save_arbitrary(aw: Obj, values: *const *mut c_void, n: usize) -> i32 {
-    guard(-1, |py| {
-        let aw = awaitable(py, aw)?;
+    entry(-1, |_| {
+        let aw = awaitable(aw)?;
         if values.is_null() && n > 0 {
-            return Err(PyTypeError::new_err(
+            return Err(Misuse::BadArgument(
                 "awaitkit: save_arbitrary got NULL values",
             ));
         }
         if n > 0 {
             // SAFETY: `n` readable pointers at `values` by the caller's contract.
             let slice = unsafe { std::slice::from_raw_parts(values, n) };
-            aw.get()
-                .st()
-                .arbitrary
-                .extend(slice.iter().map(|&p| p as usize));
+            aw.st().arbitrary.extend(slice.iter().map(|&p| p as usize));
         }
         Ok(0)
     })
@@ -329,14 +340,16 @@ pub unsafe extern "C" fn save_arbitrary(aw: Obj, values: *const *mut c_void, n: 
 /// # Safety
 /// GIL held; `aw` NULL or a live object; `out` NULL or `n` writable pointers.
 pub unsafe extern "C" fn unpack_arbitrary(aw: Obj, out: *mut *mut c_void, n: usize) -> i32 {
-    guard(-1, |py| {
-        let aw = awaitable(py, aw)?;
-        let st = aw.get().st();
-        if n > st.arbitrary.len() || (out.is_null() && n > 0) {
-            return Err(PyIndexError::new_err(format!(
-                "awaitkit: cannot unpack {n} arbitrary values: {} saved",
-                st.arbitrary.len()
-            )));
+    entry(-1, |_| {
+        let aw = awaitable(aw)?;
+        let st = aw.st();
+        let len = st.arbitrary.len();
+        if n > len || (out.is_null() && n > 0) {
+            return Err(Misuse::TooFew {
+                what: "arbitrary values",
+                n,
+                len,
+            });
         }
         for (i, &p) in st.arbitrary.iter().take(n).enumerate() {
             // SAFETY: `i < n` writable slots by the caller's contract.
@@ -351,12 +364,12 @@ pub unsafe extern "C" fn unpack_arbitrary(aw: Obj, out: *mut *mut c_void, n: usi
 /// # Safety
 /// GIL held; `aw` NULL or a live object; `out` NULL or writable.
 pub unsafe extern "C" fn get_arbitrary(aw: Obj, index_: isize, out: *mut *mut c_void) -> i32 {
-    guard(-1, |py| {
-        let aw = awaitable(py, aw)?;
+    entry(-1, |_| {
+        let aw = awaitable(aw)?;
         if out.is_null() {
-            return Err(PyTypeError::new_err("awaitkit: get_arbitrary got NULL out"));
+            return Err(Misuse::BadArgument("awaitkit: get_arbitrary got NULL out"));
         }
-        let st = aw.get().st();
+        let st = aw.st();
         let p = st.arbitrary[index(st.arbitrary.len(), index_)?];
         // SAFETY: non-NULL and writable by the caller's contract.
         unsafe { *out = p as *mut c_void };
@@ -369,9 +382,9 @@ pub unsafe extern "C" fn get_arbitrary(aw: Obj, index_: isize, out: *mut *mut c_
 /// # Safety
 /// GIL held; `aw` NULL or a live object.
 pub unsafe extern "C" fn set_arbitrary(aw: Obj, index_: isize, value: *mut c_void) -> i32 {
-    guard(-1, |py| {
-        let aw = awaitable(py, aw)?;
-        let mut st = aw.get().st();
+    entry(-1, |_| {
+        let aw = awaitable(aw)?;
+        let mut st = aw.st();
         let i = index(st.arbitrary.len(), index_)?;
         st.arbitrary[i] = value as usize;
         Ok(0)
@@ -380,7 +393,5 @@ pub unsafe extern "C" fn set_arbitrary(aw: Obj, index_: isize, value: *mut c_voi
 
 /// `type_object`: the `awaitkit.Awaitable` type (a borrowed reference, alive for the process).
 pub extern "C" fn type_object() -> *mut ffi::PyTypeObject {
-    guard(std::ptr::null_mut(), |py| {
-        Ok(Awaitable::type_object_raw(py))
-    })
+    direct(ptr::null_mut(), |_| type_ptr())
 }

@@ -1,15 +1,22 @@
-//! Sending into the iterator of the awaitable being awaited.
+//! Talking to the awaitable being awaited (its `__await__` iterator), and returning a value the
+//! way an iterator does.
 //!
-//! On Python 3.10+ this is `PyIter_Send` (stable ABI since 3.10): a coroutine's return value
+//! On Python 3.10+ sending is `PyIter_Send` (stable ABI since 3.10): a coroutine's return value
 //! comes back without a `StopIteration` being created. It is found at run time, so one
 //! abi3-py39 build serves 3.9 too, where `send`/`__next__` and `StopIteration` are used.
 
 use std::ffi::{c_int, c_void};
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::OnceLock;
 
 use pyo3::exceptions::PyStopIteration;
 use pyo3::prelude::*;
-use pyo3::{ffi, intern};
+use pyo3::types::PyType;
+use pyo3::{ffi, intern, Borrowed};
+
+use crate::boundary::{raising, Raised};
+use crate::state::Ref;
 
 type PyIterSend =
     unsafe extern "C" fn(*mut ffi::PyObject, *mut ffi::PyObject, *mut *mut ffi::PyObject) -> c_int;
@@ -25,22 +32,65 @@ fn py_iter_send() -> Option<PyIterSend> {
     })
 }
 
-/// What sending a value into an iterator did.
+/// `types.CoroutineType`, set by `init`.
+static COROUTINE_TYPE: AtomicPtr<ffi::PyTypeObject> = AtomicPtr::new(ptr::null_mut());
+
+/// Looks up, once, what the hot paths use, so that they never fail or import anything.
+pub(crate) fn init(py: Python<'_>) -> PyResult<()> {
+    let coroutine = py
+        .import("types")?
+        .getattr("CoroutineType")?
+        .cast_into::<PyType>()?;
+    // A static type of the interpreter (the reference kept here makes sure it stays).
+    COROUTINE_TYPE.store(coroutine.into_ptr().cast(), Ordering::Release);
+    py_iter_send();
+    Ok(())
+}
+
+/// Whether `obj` is exactly a native coroutine (its own `__await__` iterator, with `send`).
+pub(crate) fn is_coroutine(obj: &Bound<'_, PyAny>) -> bool {
+    let coroutine = COROUTINE_TYPE.load(Ordering::Acquire);
+    // SAFETY: a live object: its type can be read.
+    !coroutine.is_null() && unsafe { ffi::Py_TYPE(obj.as_ptr()) } == coroutine
+}
+
+/// What sending a value into an iterator (or resuming an awaitable) did.
 pub(crate) enum Sent<'py> {
     Yielded(Bound<'py, PyAny>),
     Returned(Bound<'py, PyAny>),
-    Raised(PyErr),
+    Raised(Raised),
+}
+
+/// The `__await__` iterator of `awaitable`, and whether it has `send`.
+#[cold]
+#[inline(never)]
+pub(crate) fn await_iter<'py>(
+    awaitable: &Bound<'py, PyAny>,
+) -> PyResult<(Bound<'py, PyAny>, bool)> {
+    // A native coroutine is its own iterator: no wrapper object to make.
+    if is_coroutine(awaitable) {
+        return Ok((awaitable.clone(), true));
+    }
+    let py = awaitable.py();
+    let iter = awaitable.call_method0(intern!(py, "__await__"))?;
+    // `PyIter_Send` finds `send` itself.
+    let has_send = py_iter_send().is_none() && iter.hasattr(intern!(py, "send"))?;
+    Ok((iter, has_send))
 }
 
 /// Sends `value` into `iter` (`has_send`: it has a `send` method).
-pub(crate) fn send<'py>(iter: &Bound<'py, PyAny>, has_send: bool, value: Py<PyAny>) -> Sent<'py> {
+pub(crate) fn send<'py>(
+    iter: &Bound<'py, PyAny>,
+    has_send: bool,
+    value: Borrowed<'_, 'py, PyAny>,
+) -> Sent<'py> {
     let py = iter.py();
     if let Some(send) = py_iter_send() {
-        let mut out: *mut ffi::PyObject = std::ptr::null_mut();
+        let mut out: *mut ffi::PyObject = ptr::null_mut();
         // SAFETY: the GIL is held; `iter` and `value` are live; `out` is writable.
         let rc = unsafe { send(iter.as_ptr(), value.as_ptr(), &mut out) };
         if rc < 0 {
-            return Sent::Raised(PyErr::fetch(py));
+            return Sent::Raised(Raised);
         }
         // SAFETY: on PYGEN_NEXT (1) and PYGEN_RETURN (0), `out` is a new reference.
         let obj = unsafe { Bound::from_owned_ptr(py, out) };
@@ -50,24 +100,84 @@ pub(crate) fn send<'py>(iter: &Bound<'py, PyAny>, has_send: bool, value: Py<PyAn
             Sent::Returned(obj)
         };
     }
-    let out = if has_send {
-        iter.call_method1(intern!(py, "send"), (value,))
-    } else {
-        iter.call_method0(intern!(py, "__next__"))
-    };
-    outcome(py, out)
+    // Python 3.9: the `send` method (or `__next__`), and `StopIteration`.
+    outcome(py, || {
+        if has_send {
+            iter.call_method1(intern!(py, "send"), (value.to_owned(),))
+        } else {
+            iter.call_method0(intern!(py, "__next__"))
+        }
+    })
 }
 
-/// Reads the outcome of a `send`, `__next__` or `throw` call.
-pub(crate) fn outcome<'py>(py: Python<'py>, out: PyResult<Bound<'py, PyAny>>) -> Sent<'py> {
-    match out {
-        Ok(yielded) => Sent::Yielded(yielded),
-        Err(e) if e.is_instance_of::<PyStopIteration>(py) => {
-            match e.value(py).getattr(intern!(py, "value")) {
-                Ok(v) => Sent::Returned(v),
-                Err(e) => Sent::Raised(e),
-            }
+/// Throws the exception that is set into `iter` (or lets it be if `iter` has no `throw`).
+#[cold]
+#[inline(never)]
+pub(crate) fn throw<'py>(iter: &Bound<'py, PyAny>, _: Raised) -> Sent<'py> {
+    let py = iter.py();
+    outcome(py, || {
+        let e = PyErr::fetch(py);
+        match iter.getattr_opt(intern!(py, "throw")) {
+            Ok(Some(throw)) => throw.call1((e.value(py),)),
+            Ok(None) => Err(e),
+            Err(e2) => Err(e2),
         }
-        Err(e) => Sent::Raised(e),
+    })
+}
+
+/// Reads the outcome of a `send`, `__next__` or `throw` call that `call` makes.
+#[cold]
+#[inline(never)]
+fn outcome<'py>(py: Python<'py>, call: impl FnOnce() -> PyResult<Bound<'py, PyAny>>) -> Sent<'py> {
+    let out = raising(|_| match call() {
+        Ok(yielded) => Ok(Sent::Yielded(yielded)),
+        Err(e) if e.is_instance_of::<PyStopIteration>(py) => {
+            Ok(Sent::Returned(e.value(py).getattr(intern!(py, "value"))?))
+        }
+        Err(e) => Err(e),
+    });
+    out.unwrap_or_else(Sent::Raised)
+}
+
+/// Closes the iterator of the awaitable being awaited, so its `finally` blocks run now.
+pub(crate) fn close_iter(py: Python<'_>, iter: &Ref) {
+    let iter = iter.bind(py);
+    let closed = iter
+        .getattr_opt(intern!(py, "close"))
+        .and_then(|close| close.map_or(Ok(()), |c| c.call0().map(drop)));
+    if let Err(e) = closed {
+        e.write_unraisable(py, Some(&iter));
+    }
+}
+
+/// Raises `StopIteration(value)`, the way an iterator returns `value`: lazily (no exception
+/// object is made until someone asks for it), except for a tuple or an exception, which
+/// `PyErr_SetObject` would take for the arguments or the exception itself (as CPython's
+/// `_PyGen_SetStopIterationValue`).
+pub(crate) fn raise_stop_iteration(value: Bound<'_, PyAny>) {
+    // SAFETY: the GIL is held (`value` is bound); a live object.
+    let wrap = unsafe {
+        ffi::PyTuple_Check(value.as_ptr()) != 0
+            || ffi::PyExceptionInstance_Check(value.as_ptr()) != 0
+    };
+    if !wrap {
+        // SAFETY: as above; it takes its own references.
+        unsafe { ffi::PyErr_SetObject(ffi::PyExc_StopIteration, value.as_ptr()) };
+        return;
+    }
+    // SAFETY: as above. A new reference, or NULL with an exception set.
+    let stop = unsafe {
+        ffi::PyObject_CallFunctionObjArgs(
+            ffi::PyExc_StopIteration,
+            value.as_ptr(),
+            ptr::null_mut::<ffi::PyObject>(),
+        )
+    };
+    if !stop.is_null() {
+        // SAFETY: `stop` is a new reference, released after being raised (which takes its own).
+        unsafe {
+            ffi::PyErr_SetObject(ffi::PyExc_StopIteration, stop);
+            ffi::Py_DECREF(stop);
+        }
     }
 }
