@@ -90,8 +90,9 @@ fn records(
     let int_type = std::ptr::addr_of_mut!(ffi::PyLong_Type);
     let bool_type = std::ptr::addr_of_mut!(ffi::PyBool_Type);
     let floats = type_of(get(key_list, 0)) == float_type;
-    let same_list = key_list == item_list; // no key function: each item is its own key
-                                           // Reversed input order for `reverse`, written sequentially either way.
+    // No key function: each item is its own key.
+    let same_list = key_list == item_list;
+    // Reversed input order for `reverse`, written sequentially either way.
     for (step, record) in out.chunks_exact_mut(2).enumerate() {
         let i = if reverse { n - 1 - step } else { step };
         let key = get(key_list, i);
