@@ -257,6 +257,29 @@ pub unsafe extern "C" fn save_values(aw: Obj, values: *const Obj, n: usize) -> i
     })
 }
 
+/// Writes the first `n` of `saved` to `out`, each through `as_out`; 0, or `TooFew` when fewer
+/// than `n` are saved or `out` is NULL with `n > 0` (nothing written then).
+///
+/// # Safety
+/// `out` is NULL or valid for `n` writes.
+unsafe fn write_first<T, U>(
+    saved: &[T],
+    out: *mut U,
+    n: usize,
+    what: &'static str,
+    as_out: impl Fn(&T) -> U,
+) -> Result<i32, Misuse> {
+    let len = saved.len();
+    if n > len || (out.is_null() && n > 0) {
+        return Err(Misuse::TooFew { what, n, len });
+    }
+    for (i, item) in saved.iter().take(n).enumerate() {
+        // SAFETY: `i < n` writable slots by the caller's contract.
+        unsafe { *out.add(i) = as_out(item) };
+    }
+    Ok(0)
+}
+
 /// `unpack_values`: writes the first `n` saved values (borrowed references, valid until that
 /// value is replaced or `aw` is destroyed) to `out`.
 ///
@@ -267,19 +290,8 @@ pub unsafe extern "C" fn unpack_values(aw: Obj, out: *mut Obj, n: usize) -> i32 
     entry(-1, |_| {
         let aw = awaitable(aw)?;
         let st = aw.st();
-        let len = st.values.len();
-        if n > len || (out.is_null() && n > 0) {
-            return Err(Misuse::TooFew {
-                what: "values",
-                n,
-                len,
-            });
-        }
-        for (i, v) in st.values.iter().take(n).enumerate() {
-            // SAFETY: `i < n` writable slots by the caller's contract.
-            unsafe { *out.add(i) = v.as_ptr() };
-        }
-        Ok(0)
+        // SAFETY: `out` is NULL or `n` writable pointers (the caller's contract).
+        unsafe { write_first(&st.values, out, n, "values", |v| v.as_ptr()) }
     })
 }
 
@@ -343,19 +355,12 @@ pub unsafe extern "C" fn unpack_arbitrary(aw: Obj, out: *mut *mut c_void, n: usi
     entry(-1, |_| {
         let aw = awaitable(aw)?;
         let st = aw.st();
-        let len = st.arbitrary.len();
-        if n > len || (out.is_null() && n > 0) {
-            return Err(Misuse::TooFew {
-                what: "arbitrary values",
-                n,
-                len,
-            });
+        // SAFETY: `out` is NULL or `n` writable pointers (the caller's contract).
+        unsafe {
+            write_first(&st.arbitrary, out, n, "arbitrary values", |&p| {
+                p as *mut c_void
+            })
         }
-        for (i, &p) in st.arbitrary.iter().take(n).enumerate() {
-            // SAFETY: `i < n` writable slots by the caller's contract.
-            unsafe { *out.add(i) = p as *mut c_void };
-        }
-        Ok(0)
     })
 }
 
