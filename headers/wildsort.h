@@ -26,7 +26,11 @@
 /*
  * Order: integers ascending; f64/f32 by IEEE 754 totalOrder (Rust's f64::total_cmp):
  * -NaN < -inf < ... < -0.0 < 0.0 < ... < inf < NaN.
- * argsort_*(keys, n, out) writes into `out` the n indices that sort `keys`, stably.
+ * argsort_*(keys, n, out) writes into `out` the n indices that sort `keys`, stably; it allocates
+ * one scratch buffer of n uint64_t. argsort_*_scratch(keys, n, out, scratch) does the same in the
+ * caller's `scratch` of n uint64_t (contents overwritten; overlapping neither `keys` nor `out`).
+ * From 131,072 keys on, the argsorts share the work with up to 7 threads of their own (one per
+ * available core), joined before they return.
  * sort_pairs_i64(pairs, n) sorts n (key, payload) records interleaved in 2n int64_t
  * ([key0, payload0, key1, ...]) by key, stably (only keys are compared); it allocates one
  * scratch copy. sort_pairs_i64_scratch(pairs, n, scratch) does the same in the caller's
@@ -66,6 +70,10 @@ typedef int32_t (*wildsort_sort_f32_fn)(float *, size_t);
 typedef int32_t (*wildsort_argsort_i64_fn)(int64_t const *, size_t, size_t *);
 /* argsort_f64: fn(*const f64, usize, *mut usize) -> i32 (since 1.0) */
 typedef int32_t (*wildsort_argsort_f64_fn)(double const *, size_t, size_t *);
+/* argsort_i64_scratch: fn(*const i64, usize, *mut usize, *mut u64) -> i32 (since 1.0) */
+typedef int32_t (*wildsort_argsort_i64_scratch_fn)(int64_t const *, size_t, size_t *, uint64_t *);
+/* argsort_f64_scratch: fn(*const f64, usize, *mut usize, *mut u64) -> i32 (since 1.0) */
+typedef int32_t (*wildsort_argsort_f64_scratch_fn)(double const *, size_t, size_t *, uint64_t *);
 /* sort_pairs_i64: fn(*mut i64, usize) -> i32 (since 1.0) */
 typedef int32_t (*wildsort_sort_pairs_i64_fn)(int64_t *, size_t);
 /* sort_pairs_i64_scratch: fn(*mut i64, usize, *mut i64) -> i32 (since 1.0) */
@@ -83,6 +91,8 @@ typedef struct Wildsort_API {
     wildsort_sort_f32_fn sort_f32;
     wildsort_argsort_i64_fn argsort_i64;
     wildsort_argsort_f64_fn argsort_f64;
+    wildsort_argsort_i64_scratch_fn argsort_i64_scratch;
+    wildsort_argsort_f64_scratch_fn argsort_f64_scratch;
     wildsort_sort_pairs_i64_fn sort_pairs_i64;
     wildsort_sort_pairs_i64_scratch_fn sort_pairs_i64_scratch;
     wildsort_version_fn version;
@@ -93,7 +103,7 @@ typedef struct Wildsort_API {
  * capreg.ResolutionError set that names `consumer`, the version found and the fix. */
 static inline int Wildsort_Import(Wildsort_API *api, const char *requirement, const char *consumer)
 {
-    static const capreg_import_item items[11] = {
+    static const capreg_import_item items[13] = {
         {"sort_i64", "fn(*mut i64, usize) -> i32", 0},
         {"sort_u64", "fn(*mut u64, usize) -> i32", 0},
         {"sort_i32", "fn(*mut i32, usize) -> i32", 0},
@@ -102,12 +112,14 @@ static inline int Wildsort_Import(Wildsort_API *api, const char *requirement, co
         {"sort_f32", "fn(*mut f32, usize) -> i32", 0},
         {"argsort_i64", "fn(*const i64, usize, *mut usize) -> i32", 0},
         {"argsort_f64", "fn(*const f64, usize, *mut usize) -> i32", 0},
+        {"argsort_i64_scratch", "fn(*const i64, usize, *mut usize, *mut u64) -> i32", 0},
+        {"argsort_f64_scratch", "fn(*const f64, usize, *mut usize, *mut u64) -> i32", 0},
         {"sort_pairs_i64", "fn(*mut i64, usize) -> i32", 0},
         {"sort_pairs_i64_scratch", "fn(*mut i64, usize, *mut i64) -> i32", 0},
         {"version", "fn() -> u32", 0},
     };
-    capreg_fn out[11];
-    if (capreg_import(WILDSORT_API_NAME, requirement, consumer, items, 11, out) < 0)
+    capreg_fn out[13];
+    if (capreg_import(WILDSORT_API_NAME, requirement, consumer, items, 13, out) < 0)
         return -1;
     api->sort_i64 = (wildsort_sort_i64_fn)out[0];
     api->sort_u64 = (wildsort_sort_u64_fn)out[1];
@@ -117,9 +129,11 @@ static inline int Wildsort_Import(Wildsort_API *api, const char *requirement, co
     api->sort_f32 = (wildsort_sort_f32_fn)out[5];
     api->argsort_i64 = (wildsort_argsort_i64_fn)out[6];
     api->argsort_f64 = (wildsort_argsort_f64_fn)out[7];
-    api->sort_pairs_i64 = (wildsort_sort_pairs_i64_fn)out[8];
-    api->sort_pairs_i64_scratch = (wildsort_sort_pairs_i64_scratch_fn)out[9];
-    api->version = (wildsort_version_fn)out[10];
+    api->argsort_i64_scratch = (wildsort_argsort_i64_scratch_fn)out[8];
+    api->argsort_f64_scratch = (wildsort_argsort_f64_scratch_fn)out[9];
+    api->sort_pairs_i64 = (wildsort_sort_pairs_i64_fn)out[10];
+    api->sort_pairs_i64_scratch = (wildsort_sort_pairs_i64_scratch_fn)out[11];
+    api->version = (wildsort_version_fn)out[12];
     return 0;
 }
 #endif /* Py_PYTHON_H */

@@ -12,223 +12,208 @@ use pyo3::types::{PyDict, PyList};
 capreg::import_api! {
     /// What wildsort.sort uses of the wildsort API.
     struct Wildsort: "wildsort" "^1.0" as "wildsort._wildsort" {
-        fn sort_pairs_i64_scratch: unsafe extern "C" fn(*mut i64, usize, *mut i64) -> i32;
+        fn argsort_i64_scratch: unsafe extern "C" fn(*const i64, usize, *mut usize, *mut u64) -> i32;
+        fn argsort_f64_scratch: unsafe extern "C" fn(*const f64, usize, *mut usize, *mut u64) -> i32;
     }
 }
 
-/// Where the native path works: `n` records, then the sort's scratch copy (`4n` i64 in all).
+/// Where the native path works: the `n` keys, the order the native argsort writes, its scratch.
 ///
-/// Fresh pages cost as much as the sort itself (the kernel faults in and zeroes 32 MiB for a
-/// million items), so the largest workspace up to [`KEEP_MAX_BYTES`] is kept for the next call.
+/// Fresh pages cost about as much as the sort itself (the kernel faults in and zeroes 24 MiB for
+/// a million items), so the largest workspace up to [`KEEP_MAX_BYTES`] is kept for the next call.
+#[derive(Default)]
 struct Workspace {
-    buffer: Vec<i64>,
+    /// Each key as the 64 bits of an `i64` or an `f64`.
+    keys: Vec<u64>,
+    order: Vec<usize>,
+    scratch: Vec<u64>,
 }
 
 /// The workspace kept between calls (empty until a sort has used one).
-static KEPT: Mutex<Vec<i64>> = Mutex::new(Vec::new());
-/// The largest workspace kept: that of a 2,097,152-item sort.
+static KEPT: Mutex<Workspace> = Mutex::new(Workspace {
+    keys: Vec::new(),
+    order: Vec::new(),
+    scratch: Vec::new(),
+});
+/// The largest workspace kept: that of a 2,796,202-item sort.
 const KEEP_MAX_BYTES: usize = 64 << 20;
 
 impl Workspace {
     /// A workspace for `n` items: the kept one if it is free, grown if it is short.
     fn take(n: usize) -> Workspace {
-        let mut buffer = KEPT
+        let mut workspace = KEPT
             .try_lock()
             .map(|mut kept| std::mem::take(&mut *kept))
             .unwrap_or_default();
-        if buffer.len() < 4 * n {
-            buffer.resize(4 * n, 0);
-        }
-        Workspace { buffer }
+        workspace.keys.resize(n, 0);
+        workspace.order.resize(n, 0);
+        workspace.scratch.resize(n, 0);
+        workspace
     }
 
-    /// The `n` records (`2n` i64) and the sort's scratch (as long).
-    fn split(&mut self, n: usize) -> (&mut [i64], &mut [i64]) {
-        let (records, rest) = self.buffer.split_at_mut(2 * n);
-        (records, &mut rest[..2 * n])
+    fn bytes(&self) -> usize {
+        (self.keys.capacity() + self.scratch.capacity()) * size_of::<u64>()
+            + self.order.capacity() * size_of::<usize>()
     }
 }
 
 impl Drop for Workspace {
     fn drop(&mut self) {
-        if self.buffer.len() * size_of::<i64>() > KEEP_MAX_BYTES {
+        if self.bytes() > KEEP_MAX_BYTES {
             return;
         }
         if let Ok(mut kept) = KEPT.try_lock() {
-            if kept.len() < self.buffer.len() {
-                *kept = std::mem::take(&mut self.buffer);
+            if kept.bytes() < self.bytes() {
+                *kept = std::mem::take(self);
             }
         }
     }
 }
 
-/// Writes `(key, object)` records into `out` (`2n` i64, interleaved as `sort_pairs_i64_scratch`
-/// takes them) when every key can be ordered natively exactly as `list.sort` orders it: exact
-/// ints (or bools) that fit in i64, or exact floats without NaN. Anything else — subclasses,
-/// which may override comparisons, mixed kinds, huge ints, NaN, whose comparisons make the
-/// order depend on the input — returns false.
+/// How the keys were read.
+#[derive(Clone, Copy)]
+enum Keys {
+    Ints,
+    Floats,
+}
+
+/// Reads every key of `keys` into `out` when all can be ordered natively exactly as `list.sort`
+/// orders them: exact ints (or bools) that fit in i64, or exact floats without NaN. Anything
+/// else — subclasses, which may override comparisons, mixed kinds, huge ints, NaN, whose
+/// comparisons make the order depend on the input — returns None.
 ///
-/// With `reverse`, records are laid out in reversed input order (see `sort_in_place`). Reads
-/// borrowed references only: no reference count is touched per key.
-fn records(
+/// With `reverse`, keys are laid out in reversed input order (see `sorted_list`). Reads
+/// borrowed references only: no reference count is touched.
+fn read_keys(
     py: Python<'_>,
-    items: &Bound<'_, PyList>,
     keys: &Bound<'_, PyList>,
     reverse: bool,
-    out: &mut [i64],
-) -> bool {
+    out: &mut [u64],
+) -> Option<Keys> {
     let n = keys.len();
-    let (key_list, item_list) = (keys.as_ptr(), items.as_ptr());
-    // Borrowed references stay valid: the lists cannot change, no Python code runs in here.
-    // SAFETY: both are live lists of `n` items, the GIL is held; PyList_GetItem borrows.
-    let get = |list: *mut ffi::PyObject, i: usize| unsafe {
-        ffi::PyList_GetItem(list, i as ffi::Py_ssize_t)
-    };
-    // SAFETY: `o` is one of the lists' live items.
+    let list = keys.as_ptr();
+    // Borrowed references stay valid: the list cannot change, no Python code runs in here.
+    // SAFETY: `list` is a live list of `n` items, the GIL is held; PyList_GetItem borrows.
+    let get = |i: usize| unsafe { ffi::PyList_GetItem(list, i as ffi::Py_ssize_t) };
+    // SAFETY: `o` is one of the list's live items.
     let type_of = |o: *mut ffi::PyObject| unsafe { ffi::Py_TYPE(o) };
     let float_type = std::ptr::addr_of_mut!(ffi::PyFloat_Type);
     let int_type = std::ptr::addr_of_mut!(ffi::PyLong_Type);
     let bool_type = std::ptr::addr_of_mut!(ffi::PyBool_Type);
-    let floats = type_of(get(key_list, 0)) == float_type;
-    // No key function: each item is its own key.
-    let same_list = key_list == item_list;
+    let kind = if type_of(get(0)) == float_type {
+        Keys::Floats
+    } else {
+        Keys::Ints
+    };
     // Reversed input order for `reverse`, written sequentially either way.
-    for (step, record) in out.chunks_exact_mut(2).enumerate() {
-        let i = if reverse { n - 1 - step } else { step };
-        let key = get(key_list, i);
-        let item = if same_list { key } else { get(item_list, i) };
+    for (step, slot) in out.iter_mut().enumerate() {
+        let key = get(if reverse { n - 1 - step } else { step });
         let t = type_of(key);
-        let ordered = if floats {
-            if t != float_type {
-                return false;
+        *slot = match kind {
+            Keys::Floats => {
+                if t != float_type {
+                    return None;
+                }
+                // SAFETY: `key` is a live exact float.
+                let x = unsafe { ffi::PyFloat_AsDouble(key) };
+                if x.is_nan() {
+                    return None;
+                }
+                // -0.0 == 0.0 for `<`: one key for both keeps their input order, as sorted() does.
+                (if x == 0.0 { 0.0f64 } else { x }).to_bits()
             }
-            // SAFETY: `key` is a live exact float.
-            let x = unsafe { ffi::PyFloat_AsDouble(key) };
-            if x.is_nan() {
-                return false;
+            Keys::Ints => {
+                if t != int_type && t != bool_type {
+                    return None;
+                }
+                let mut overflow = 0;
+                // SAFETY: `key` is a live exact int or bool; `overflow` is writable.
+                let x = unsafe { ffi::PyLong_AsLongLongAndOverflow(key, &mut overflow) };
+                if overflow != 0 || (x == -1 && PyErr::occurred(py)) {
+                    let _ = PyErr::take(py);
+                    return None;
+                }
+                x as u64
             }
-            // -0.0 == 0.0 for `<`: one key for both keeps their input order, as sorted() does.
-            let bits = (if x == 0.0 { 0.0f64 } else { x }).to_bits() as i64;
-            // Signed order of this image is the float order (what f64::total_cmp does).
-            bits ^ ((((bits >> 63) as u64) >> 1) as i64)
-        } else {
-            if t != int_type && t != bool_type {
-                return false;
-            }
-            let mut overflow = 0;
-            // SAFETY: `key` is a live exact int or bool; `overflow` is writable.
-            let x = unsafe { ffi::PyLong_AsLongLongAndOverflow(key, &mut overflow) };
-            if overflow != 0 || (x == -1 && PyErr::occurred(py)) {
-                let _ = PyErr::take(py);
-                return false;
-            }
-            x
         };
-        record[0] = ordered;
-        record[1] = item as i64;
     }
-    true
+    Some(kind)
 }
 
-/// Puts the objects of sorted `records` into `items` (the caller's private list), in place.
+/// A new list holding the items of `items` in `workspace.order` (the sorted positions of the
+/// keys as `read_keys` laid them out), or in reverse for `reverse`. Overwrites the workspace.
 ///
-/// Every object first gains a reference in input order (memory order, typically); each
-/// `PyList_SetItem` then steals one and drops the reference of the object it replaces, so each
-/// object ends with the count it had, and none is touched in sorted (random) order.
-fn permute(items: &Bound<'_, PyList>, records: &[i64], reverse: bool) {
-    let n = records.len() / 2;
-    let list = items.as_ptr();
-    // The extra reference each object gets keeps it alive until it is placed; `records` holds
-    // each object exactly once (a permutation of the list's items).
-    // SAFETY: GIL held, `list` live with `n` items; each extra reference is stolen exactly once.
-    unsafe {
-        for i in 0..n {
-            ffi::Py_IncRef(ffi::PyList_GetItem(list, i as ffi::Py_ssize_t));
-        }
-        for k in 0..n {
-            let slot = if reverse { n - 1 - k } else { k };
-            ffi::PyList_SetItem(
-                list,
-                slot as ffi::Py_ssize_t,
-                records[2 * k + 1] as *mut ffi::PyObject,
-            );
-        }
-    }
-}
-
-/// A new list holding the objects of sorted `records`, from the list they came from.
-///
-/// As in `permute`, the objects gain their references in input order, and the new list takes
-/// them over in sorted order without touching the objects again.
-fn new_list<'py>(
+/// Every object first gains its reference in input order (or its reverse: memory order,
+/// typically), and its address is copied into `workspace.keys`; a tight loop then gathers the addresses in sorted
+/// order (a call per item would wait out each cache miss alone), and the new list takes them
+/// over without touching the objects again.
+fn list_in_order<'py>(
     py: Python<'py>,
     items: &Bound<'py, PyList>,
-    records: &[i64],
+    workspace: &mut Workspace,
+    reverse: bool,
 ) -> PyResult<Bound<'py, PyList>> {
-    let n = records.len() / 2;
+    let n = items.len();
+    let list = items.as_ptr();
+    let (addresses, order) = (&mut workspace.keys[..n], &mut workspace.order[..n]);
     // `out` is a new list of `n` NULL slots; each of the `n` items gains exactly one reference,
-    // and `records` holds each of them exactly once.
+    // and `order` is a permutation of 0..n, so each is placed exactly once.
     // SAFETY: GIL held; PyList_SetItem steals each reference into its own NULL slot.
     unsafe {
         let out = Bound::from_owned_ptr_or_err(py, ffi::PyList_New(n as ffi::Py_ssize_t))?;
-        for i in 0..n {
-            ffi::Py_IncRef(ffi::PyList_GetItem(items.as_ptr(), i as ffi::Py_ssize_t));
+        // Laid out as `read_keys` laid out the keys, so that positions index it directly.
+        for (step, address) in addresses.iter_mut().enumerate() {
+            let i = if reverse { n - 1 - step } else { step };
+            let item = ffi::PyList_GetItem(list, i as ffi::Py_ssize_t);
+            ffi::Py_IncRef(item);
+            *address = item as u64;
         }
-        for k in 0..n {
-            ffi::PyList_SetItem(
-                out.as_ptr(),
-                k as ffi::Py_ssize_t,
-                records[2 * k + 1] as *mut ffi::PyObject,
-            );
+        for position in order.iter_mut() {
+            *position = addresses[*position] as usize;
+        }
+        for (k, &item) in order.iter().enumerate() {
+            let slot = if reverse { n - 1 - k } else { k };
+            ffi::PyList_SetItem(out.as_ptr(), slot as ffi::Py_ssize_t, item as _);
         }
         Ok(out.cast_into_unchecked())
     }
 }
 
-/// A workspace holding the (key, object) records of `items` sorted by `keys` (its first `2n`
-/// i64), or None when no native path applies.
-fn sorted_records(
-    py: Python<'_>,
-    items: &Bound<'_, PyList>,
-    keys: &Bound<'_, PyList>,
+/// The items of `items` sorted by `keys` (same length) exactly as `sorted(..., reverse=reverse)`
+/// would return them, as a new list; or None when no native path applies. `reverse` keeps
+/// stability, as `sorted(reverse=True)` does: reverse, stable sort, reverse.
+#[pyfunction]
+fn sorted_list<'py>(
+    py: Python<'py>,
+    items: &Bound<'py, PyList>,
+    keys: &Bound<'py, PyList>,
     reverse: bool,
-) -> PyResult<Option<Workspace>> {
+) -> PyResult<Option<Bound<'py, PyList>>> {
     let n = items.len();
     if n == 0 || keys.len() != n {
         return Ok(None);
     }
     let mut workspace = Workspace::take(n);
-    let (records_out, scratch) = workspace.split(n);
-    if !records(py, items, keys, reverse, records_out) {
+    let Some(kind) = read_keys(py, keys, reverse, &mut workspace.keys) else {
         return Ok(None);
-    }
+    };
     let api = Wildsort::import(py)?;
-    // SAFETY: `records_out` and `scratch` are live, separate buffers of 2n i64.
-    let status =
-        unsafe { (api.sort_pairs_i64_scratch)(records_out.as_mut_ptr(), n, scratch.as_mut_ptr()) };
+    let keys = workspace.keys.as_ptr();
+    let (order, scratch) = (workspace.order.as_mut_ptr(), workspace.scratch.as_mut_ptr());
+    // SAFETY: `keys`, `order` and `scratch` are live, separate buffers of n elements; an f64 has
+    // the size and alignment of the u64 its bits were stored in.
+    let status = unsafe {
+        match kind {
+            Keys::Ints => (api.argsort_i64_scratch)(keys.cast(), n, order, scratch),
+            Keys::Floats => (api.argsort_f64_scratch)(keys.cast(), n, order, scratch),
+        }
+    };
     if status != 0 {
         return Err(PyRuntimeError::new_err(format!(
             "wildsort: the native sort failed with status {status}"
         )));
     }
-    Ok(Some(workspace))
-}
-
-/// Sorts `items` (a list only the caller holds) in place by `keys` (same length), exactly as
-/// `list.sort` would, and returns True; or returns False, untouched, when no native path applies.
-/// `reverse` keeps stability, as `sorted(reverse=True)` does: reverse, stable sort, reverse.
-#[pyfunction]
-fn sort_in_place(
-    py: Python<'_>,
-    items: &Bound<'_, PyList>,
-    keys: &Bound<'_, PyList>,
-    reverse: bool,
-) -> PyResult<bool> {
-    let Some(mut workspace) = sorted_records(py, items, keys, reverse)? else {
-        return Ok(false);
-    };
-    permute(items, workspace.split(items.len()).0, reverse);
-    Ok(true)
+    list_in_order(py, items, &mut workspace, reverse).map(Some)
 }
 
 /// Below this many items the native path's set-up costs more than it saves.
@@ -250,9 +235,8 @@ fn sort<'py>(
     let plain = options.is_none_or(|o| o.is_empty());
     if let (true, Ok(list)) = (plain, iterable.cast::<PyList>()) {
         if list.is_exact_instance_of::<PyList>() && list.len() >= SMALL {
-            if let Some(mut workspace) = sorted_records(py, list, list, false)? {
-                let records = workspace.split(list.len()).0;
-                return new_list(py, list, records).map(Bound::into_any);
+            if let Some(sorted) = sorted_list(py, list, list, false)? {
+                return Ok(sorted.into_any());
             }
         }
     }
@@ -278,7 +262,7 @@ fn sort<'py>(
 fn _wildsort(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // The native API is imported on first use, not here: the registry's discovery of
     // `wildsort` imports this package, and must not find itself half-initialised.
-    m.add_function(wrap_pyfunction!(sort_in_place, m)?)?;
+    m.add_function(wrap_pyfunction!(sorted_list, m)?)?;
     m.add_function(wrap_pyfunction!(sort, m)?)?;
     m.add("SMALL", SMALL)?;
     Ok(())

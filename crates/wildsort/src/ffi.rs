@@ -70,6 +70,32 @@ argsorts! {
     argsort_f64: f64 => crate::argsort_f64;
 }
 
+macro_rules! argsorts_with_scratch {
+    ($($name:ident: $t:ty => $rust:path;)*) => {$(
+        /// # Safety
+        /// As the argsort without scratch, and `scratch` must be NULL or valid for writes of
+        /// `len` `u64`s, overlapping neither.
+        unsafe extern "C" fn $name(keys: *const $t, len: usize, out: *mut usize, scratch: *mut u64) -> i32 {
+            if len > 0 && (keys.is_null() || scratch.is_null()) {
+                return WILDSORT_ERR_NULL;
+            }
+            // SAFETY: `keys` and `scratch` are valid for `len` elements (checked non-NULL when
+            // len > 0); `out` as the contract says, checked by `on_slice`.
+            unsafe {
+                let keys: &[$t] = if len == 0 { &[] } else { std::slice::from_raw_parts(keys, len) };
+                on_slice(out, len, |out| {
+                    $rust(keys, out, std::slice::from_raw_parts_mut(scratch, len))
+                })
+            }
+        }
+    )*};
+}
+
+argsorts_with_scratch! {
+    argsort_i64_scratch: i64 => crate::argsort_i64_scratch;
+    argsort_f64_scratch: f64 => crate::argsort_f64_scratch;
+}
+
 /// # Safety
 /// `pairs` must be NULL or valid for reads and writes of `2 * n` elements.
 unsafe extern "C" fn sort_pairs_i64(pairs: *mut i64, n: usize) -> i32 {
@@ -118,6 +144,8 @@ capreg::declare_api! {
             fn sort_f32: unsafe extern "C" fn(*mut f32, usize) -> i32 = sort_f32, since = "1.0";
             fn argsort_i64: unsafe extern "C" fn(*const i64, usize, *mut usize) -> i32 = argsort_i64, since = "1.0";
             fn argsort_f64: unsafe extern "C" fn(*const f64, usize, *mut usize) -> i32 = argsort_f64, since = "1.0";
+            fn argsort_i64_scratch: unsafe extern "C" fn(*const i64, usize, *mut usize, *mut u64) -> i32 = argsort_i64_scratch, since = "1.0";
+            fn argsort_f64_scratch: unsafe extern "C" fn(*const f64, usize, *mut usize, *mut u64) -> i32 = argsort_f64_scratch, since = "1.0";
             fn sort_pairs_i64: unsafe extern "C" fn(*mut i64, usize) -> i32 = sort_pairs_i64, since = "1.0";
             fn sort_pairs_i64_scratch: unsafe extern "C" fn(*mut i64, usize, *mut i64) -> i32 = sort_pairs_i64_scratch, since = "1.0";
             fn version: extern "C" fn() -> u32 = version, since = "1.0";

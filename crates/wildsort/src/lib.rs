@@ -11,8 +11,11 @@
 //!
 //! Order: integers ascending; `f64`/`f32` by IEEE 754 totalOrder (as `f64::total_cmp`):
 //! `-NaN < -inf < ... < -0.0 < 0.0 < ... < inf < NaN`. The argsorts and `sort_pairs_i64` are
-//! stable: equal keys keep their input order.
+//! stable: equal keys keep their input order. The argsorts of large inputs use a thread per
+//! available core (see [`argsort`]).
 
+pub mod argsort;
+mod parallel;
 pub mod radix;
 
 use voracious_radix_sort::RadixSort;
@@ -116,12 +119,22 @@ fn as_pairs(data: &mut [i64]) -> &mut [radix::Pair] {
 
 /// Writes into `out` the indices that sort `keys`, stably. `out.len()` must equal `keys.len()`.
 pub fn argsort_i64(keys: &[i64], out: &mut [usize]) {
-    radix::argsort(keys.iter().map(|&k| radix::i64_key(k)), out);
+    argsort::argsort_i64(keys, out, &mut vec![0; keys.len()]);
 }
 
 /// Writes into `out` the indices that sort `keys` by totalOrder, stably.
 pub fn argsort_f64(keys: &[f64], out: &mut [usize]) {
-    radix::argsort(keys.iter().map(|&k| radix::f64_key(k)), out);
+    argsort::argsort_f64(keys, out, &mut vec![0; keys.len()]);
+}
+
+/// [`argsort_i64`] working in the caller's `scratch` (as long as `keys`; contents overwritten).
+pub fn argsort_i64_scratch(keys: &[i64], out: &mut [usize], scratch: &mut [u64]) {
+    argsort::argsort_i64(keys, out, scratch);
+}
+
+/// [`argsort_f64`] working in the caller's `scratch` (as long as `keys`; contents overwritten).
+pub fn argsort_f64_scratch(keys: &[f64], out: &mut [usize], scratch: &mut [u64]) {
+    argsort::argsort_f64(keys, out, scratch);
 }
 
 /// What `headers/wildsort.h` says beyond the signatures: status codes and semantics. The codes
@@ -143,7 +156,11 @@ pub fn header_contract() -> String {
 /*
  * Order: integers ascending; f64/f32 by IEEE 754 totalOrder (Rust's f64::total_cmp):
  * -NaN < -inf < ... < -0.0 < 0.0 < ... < inf < NaN.
- * argsort_*(keys, n, out) writes into `out` the n indices that sort `keys`, stably.
+ * argsort_*(keys, n, out) writes into `out` the n indices that sort `keys`, stably; it allocates
+ * one scratch buffer of n uint64_t. argsort_*_scratch(keys, n, out, scratch) does the same in the
+ * caller's `scratch` of n uint64_t (contents overwritten; overlapping neither `keys` nor `out`).
+ * From 131,072 keys on, the argsorts share the work with up to 7 threads of their own (one per
+ * available core), joined before they return.
  * sort_pairs_i64(pairs, n) sorts n (key, payload) records interleaved in 2n int64_t
  * ([key0, payload0, key1, ...]) by key, stably (only keys are compared); it allocates one
  * scratch copy. sort_pairs_i64_scratch(pairs, n, scratch) does the same in the caller's

@@ -1,7 +1,7 @@
 //! Orders as unsigned keys, so one radix sort serves every type: `i64` by value, floats by
 //! IEEE 754 totalOrder (as `f64::total_cmp`: -NaN < -inf < ... < -0.0 < 0.0 < ... < inf < NaN).
 
-use voracious_radix_sort::{RadixSort, Radixable};
+use voracious_radix_sort::RadixSort;
 
 /// `f64` -> a `u64` whose unsigned order is totalOrder.
 pub fn f64_key(x: f64) -> u64 {
@@ -36,41 +36,6 @@ pub fn sort_u64(data: &mut [u64]) {
 
 pub fn sort_u32(data: &mut [u32]) {
     data.voracious_sort();
-}
-
-/// A key and where it came from: sorting these stably by key is an argsort.
-#[derive(Clone, Copy, PartialEq, PartialOrd)]
-struct Entry {
-    key: u64,
-    index: usize,
-}
-
-impl Radixable<u64> for Entry {
-    type Key = u64;
-    fn key(&self) -> u64 {
-        self.key
-    }
-}
-
-/// Writes into `out` the indices that sort `keys`, stably (`out.len() == keys.len()`).
-///
-/// The (key, index) entries are unique, so an unstable in-place radix sort followed by putting
-/// each run of equal keys back in index order is stable, without a second buffer: the memory is
-/// one entry per key (peak RSS matters for the Python fast path).
-pub fn argsort(keys: impl ExactSizeIterator<Item = u64>, out: &mut [usize]) {
-    let mut entries: Vec<Entry> = keys
-        .enumerate()
-        .map(|(index, key)| Entry { key, index })
-        .collect();
-    entries.voracious_sort();
-    for run in entries.chunk_by_mut(|a, b| a.key == b.key) {
-        if run.len() > 1 {
-            run.sort_unstable_by_key(|e| e.index);
-        }
-    }
-    for (slot, entry) in out.iter_mut().zip(&entries) {
-        *slot = entry.index;
-    }
 }
 
 /// A (key, payload) record: the layout of two consecutive `i64`s in a caller's buffer.

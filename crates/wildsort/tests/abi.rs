@@ -32,6 +32,8 @@ type SortI64 = unsafe extern "C" fn(*mut i64, usize) -> i32;
 type SortF64 = unsafe extern "C" fn(*mut f64, usize) -> i32;
 type ArgsortI64 = unsafe extern "C" fn(*const i64, usize, *mut usize) -> i32;
 type ArgsortF64 = unsafe extern "C" fn(*const f64, usize, *mut usize) -> i32;
+type ArgsortI64Scratch = unsafe extern "C" fn(*const i64, usize, *mut usize, *mut u64) -> i32;
+type ArgsortF64Scratch = unsafe extern "C" fn(*const f64, usize, *mut usize, *mut u64) -> i32;
 
 fn pseudo_random(n: usize, seed: u64) -> Vec<u64> {
     let mut x = seed | 1;
@@ -114,10 +116,9 @@ fn f64_uses_total_order() {
     );
 }
 
-#[test]
-fn argsorts_are_stable() {
+fn argsort_functions() -> (ArgsortI64, ArgsortF64) {
     // SAFETY: resolved against exactly these signatures.
-    let (argsort_i64, argsort_f64): (ArgsortI64, ArgsortF64) = unsafe {
+    unsafe {
         (
             std::mem::transmute(resolve(
                 "argsort_i64",
@@ -128,24 +129,136 @@ fn argsorts_are_stable() {
                 "fn(*const f64, usize, *mut usize) -> i32",
             )),
         )
-    };
-    for n in [0, 3, 300, 20_000] {
-        let keys: Vec<i64> = pseudo_random(n, 11)
+    }
+}
+
+fn argsort_scratch_functions() -> (ArgsortI64Scratch, ArgsortF64Scratch) {
+    // SAFETY: resolved against exactly these signatures.
+    unsafe {
+        (
+            std::mem::transmute(resolve(
+                "argsort_i64_scratch",
+                "int32_t (const int64_t *, size_t, size_t *, uint64_t *)",
+            )),
+            std::mem::transmute(resolve(
+                "argsort_f64_scratch",
+                "fn(*const f64, usize, *mut usize, *mut u64) -> i32",
+            )),
+        )
+    }
+}
+
+/// Float keys of shapes that take each path of `argsort_f64`: evenly spread, clustered far from
+/// the rest, spanning the whole finite range, with infinities and NaNs, signed zeros, ties.
+fn float_key_shapes() -> Vec<(String, Vec<f64>)> {
+    let unit = |n: usize, seed: u64| -> Vec<f64> {
+        pseudo_random(n, seed)
             .into_iter()
-            .map(|x| (x % 50) as i64 - 25)
-            .collect();
-        let mut out = vec![usize::MAX; n];
-        // SAFETY: live buffers of length n.
-        let status = unsafe { argsort_i64(keys.as_ptr(), n, out.as_mut_ptr()) };
-        assert_eq!(status, OK);
+            .map(|x| (x >> 11) as f64 / (1u64 << 53) as f64)
+            .collect()
+    };
+    let mut shapes: Vec<(String, Vec<f64>)> = vec![
+        (
+            "uniform".into(),
+            unit(300_000, 3).iter().map(|u| u * 2e6 - 1e6).collect(),
+        ),
+        (
+            "exponential".into(),
+            unit(100_000, 5)
+                .iter()
+                .map(|u| -(1.0 - u).ln() * 1e-3)
+                .collect(),
+        ),
+        (
+            "whole range".into(),
+            unit(50_000, 7)
+                .iter()
+                .map(|u| (u - 0.5) * f64::MAX * 1.9)
+                .collect(),
+        ),
+        ("all equal".into(), vec![2.5; 10_000]),
+    ];
+    // One far outlier: all other keys share one prefix.
+    let mut outlier: Vec<f64> = unit(20_000, 9)
+        .iter()
+        .map(|u| (u * 100.0).round())
+        .collect();
+    outlier[777] = 1e300;
+    shapes.push(("outlier".into(), outlier));
+    let specials = [
+        f64::NAN,
+        -f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        0.0,
+        -0.0,
+        5e-324,
+        -1.0,
+    ];
+    let mixed = pseudo_random(40_000, 13)
+        .into_iter()
+        .map(|x| specials[(x % 8) as usize])
+        .collect();
+    shapes.push(("specials and ties".into(), mixed));
+    let zeros = pseudo_random(5_000, 15)
+        .into_iter()
+        .map(|x| if x % 2 == 0 { 0.0 } else { -0.0 })
+        .collect();
+    shapes.push(("signed zeros".into(), zeros));
+    shapes
+}
+
+#[test]
+fn argsorts_are_stable_on_many_shapes() {
+    let (argsort_i64, argsort_f64) = argsort_functions();
+    let (argsort_i64_scratch, argsort_f64_scratch) = argsort_scratch_functions();
+    let mut int_shapes = pair_key_shapes();
+    // One far outlier: all other keys share one prefix.
+    let mut outlier: Vec<i64> = (0..30_000).map(|i| (i * 7919) % 1000).collect();
+    outlier[123] = i64::MAX;
+    int_shapes.push(("outlier".into(), outlier));
+    int_shapes.push(("extremes".into(), [i64::MIN, i64::MAX, 0, -1].repeat(1000)));
+    for (shape, keys) in int_shapes {
+        let n = keys.len();
         let mut expected: Vec<usize> = (0..n).collect();
         expected.sort_by_key(|&i| keys[i]); // std's sort_by_key is stable
-        assert_eq!(out, expected);
-        let fkeys: Vec<f64> = keys.iter().map(|&k| k as f64 * 0.5).collect();
-        // SAFETY: as above.
-        let status = unsafe { argsort_f64(fkeys.as_ptr(), n, out.as_mut_ptr()) };
-        assert_eq!(status, OK);
-        assert_eq!(out, expected);
+        for with_scratch in [false, true] {
+            let (mut out, mut scratch) = (vec![usize::MAX; n], vec![7u64; n]);
+            // SAFETY: live, separate buffers of length n.
+            let status = unsafe {
+                if with_scratch {
+                    argsort_i64_scratch(keys.as_ptr(), n, out.as_mut_ptr(), scratch.as_mut_ptr())
+                } else {
+                    argsort_i64(keys.as_ptr(), n, out.as_mut_ptr())
+                }
+            };
+            assert_eq!(status, OK, "{shape}");
+            assert!(
+                out == expected,
+                "argsort_i64 on {shape} (scratch: {with_scratch})"
+            );
+        }
+    }
+    for (shape, keys) in float_key_shapes() {
+        let n = keys.len();
+        let mut expected: Vec<usize> = (0..n).collect();
+        expected.sort_by(|&a, &b| keys[a].total_cmp(&keys[b]));
+        for with_scratch in [false, true] {
+            let (mut out, mut scratch) = (vec![usize::MAX; n], vec![7u64; n]);
+            // SAFETY: live, separate buffers of length n.
+            let status = unsafe {
+                if with_scratch {
+                    argsort_f64_scratch(keys.as_ptr(), n, out.as_mut_ptr(), scratch.as_mut_ptr())
+                } else {
+                    argsort_f64(keys.as_ptr(), n, out.as_mut_ptr())
+                }
+            };
+            assert_eq!(status, OK, "{shape}");
+            assert!(
+                out == expected,
+                "argsort_f64 on {shape} (scratch: {with_scratch})"
+            );
+        }
     }
 }
 
@@ -169,6 +282,21 @@ fn null_with_a_length_is_an_error_not_a_crash() {
             argsort([1i64, 2, 3].as_ptr(), 3, std::ptr::null_mut()),
             wildsort::WILDSORT_ERR_NULL
         );
+        let (scratch_i64, _) = argsort_scratch_functions();
+        let (keys, mut out, mut scratch) = ([3i64, 1, 2], [0usize; 3], [0u64; 3]);
+        let (k, o, s) = (keys.as_ptr(), out.as_mut_ptr(), scratch.as_mut_ptr());
+        let null = std::ptr::null_mut();
+        assert_eq!(scratch_i64(k, 3, o, null), wildsort::WILDSORT_ERR_NULL);
+        assert_eq!(
+            scratch_i64(std::ptr::null(), 3, o, s),
+            wildsort::WILDSORT_ERR_NULL
+        );
+        assert_eq!(
+            scratch_i64(k, 3, null.cast(), s),
+            wildsort::WILDSORT_ERR_NULL
+        );
+        assert_eq!(scratch_i64(std::ptr::null(), 0, null.cast(), null), OK);
+        assert_eq!((scratch_i64(k, 3, o, s), out), (OK, [1, 2, 0]));
         let version: extern "C" fn() -> u32 =
             std::mem::transmute(resolve("version", "uint32_t (void)"));
         assert_eq!(version(), 0x01_00_00);

@@ -3,9 +3,9 @@ fits in 64 bits, or every key is a float.
 
 ``wildsort.sort(iterable, *, key=None, reverse=False)`` returns exactly what ``sorted()`` returns:
 the same objects, in the same (stable) order, with ``reverse`` keeping stability, for any input.
-The fast paths copy (key, object) records into a buffer, sort it with the native ``wildsort``
-API (``sort_pairs_i64``, stable), reached through the capreg registry like any other consumer,
-and put the objects back in place; everything else (mixed ints and floats, huge
+The fast paths copy the keys into a buffer, sort their positions with the native ``wildsort``
+API (``argsort_i64`` or ``argsort_f64``, stable), reached through the capreg registry like any
+other consumer, and put the objects in that order into a new list; everything else (mixed ints and floats, huge
 ints, NaN, other types, int or float subclasses) is sorted by ``list.sort`` itself.
 """
 
@@ -27,8 +27,9 @@ def _sort_list(items, *, key=None, reverse=False):
     [].sort(reverse=reverse)  # the same TypeError as sorted() for a bad `reverse`
     # Like sorted(): the key is called once per item, in order, before any comparison.
     keys = items if key is None else list(map(key, items))
-    if _wildsort.sort_in_place(items, keys, bool(reverse)):
-        return items
+    result = _wildsort.sorted_list(items, keys, bool(reverse))
+    if result is not None:
+        return result
     if key is None:
         items.sort(reverse=reverse)
         return items

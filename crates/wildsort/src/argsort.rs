@@ -1,0 +1,324 @@
+//! Stable argsorts by key prefix.
+//!
+//! Each key is mapped to a short prefix that never breaks the key order (a smaller key never gets
+//! a larger prefix), and `prefix << b | index` is packed into one `u64`, `b` bits holding the
+//! index. A least-significant-digit radix sort on the prefix digits moves 8-byte values in a few
+//! streaming passes, and keeps equal prefixes in index order (LSD passes are stable). Keys that
+//! share a prefix are then put in order by their full keys, stably, which is rare: prefixes have
+//! about 12 more bits than needed to tell `n` keys apart, spread over the range the keys span.
+//!
+//! Only keys are compared, never payloads or indices, so equal keys keep their input order.
+
+use std::cmp::Ordering;
+
+use crate::parallel;
+use crate::radix::{f64_key, i64_key};
+
+/// Bits sorted per radix pass.
+const DIGIT_BITS: u32 = 8;
+/// At most this many keys are sorted by comparison alone.
+const SMALL: usize = 256;
+
+/// Bits that hold any index below `n`.
+fn index_bits(n: usize) -> u32 {
+    usize::BITS - (n.max(2) - 1).leading_zeros()
+}
+
+/// Prefix bits for `n` keys: whole digits, at least 8 bits more than the index, as many as fit.
+fn prefix_bits(n: usize) -> u32 {
+    let index = index_bits(n);
+    (index + 8)
+        .next_multiple_of(DIGIT_BITS)
+        .min(u64::BITS - index)
+}
+
+/// Writes into `out` the indices that sort `keys`, stably, as `sort` says; `scratch` holds as
+/// many `u64` as there are keys.
+///
+/// The first pass distributes by the top digit into 256 buckets of about `n / 256` values, small
+/// enough to stay in cache while the rest of their digits are sorted and the result written.
+/// Large inputs share each pass between threads: the input in parts for the first pass, the
+/// buckets in groups of about equal size for the rest.
+fn argsort_by_prefix<K: Copy + Sync>(
+    keys: &[K],
+    out: &mut [usize],
+    scratch: &mut [u64],
+    sort: Prefix<impl Fn(K) -> u64 + Sync, impl Fn(&K, &K) -> Ordering + Sync>,
+) {
+    let n = keys.len();
+    let index = index_bits(n);
+    let low_bits = sort.bits - DIGIT_BITS;
+    let top_digit = |x: u64| (x >> (index + low_bits)) as usize;
+    let chunk = n.div_ceil(parallel::parts_for(n));
+    let packed = &mut scratch[..n];
+
+    // Pack, and count each part's top digits.
+    let packed_parts = parallel::owned_by_part(packed.chunks_mut(chunk));
+    let counts = parallel::run(packed_parts.len(), |part| {
+        let mut packed = parallel::take(&packed_parts[part]);
+        let first = part * chunk;
+        let mut counts = [0usize; 1 << DIGIT_BITS];
+        for (i, (slot, &k)) in (first..).zip(packed.iter_mut().zip(&keys[first..])) {
+            *slot = ((sort.prefix)(k) << index) | i as u64;
+            counts[top_digit(*slot)] += 1;
+        }
+        counts
+    });
+    drop(packed_parts);
+    // Where each part's values of each digit go: digit by digit, then part by part (stable).
+    let mut starts = vec![[0usize; 1 << DIGIT_BITS]; counts.len()];
+    let mut bucket_ends = [0usize; 1 << DIGIT_BITS];
+    let mut next = 0;
+    for (digit, end) in bucket_ends.iter_mut().enumerate() {
+        for (part_starts, part_counts) in starts.iter_mut().zip(&counts) {
+            part_starts[digit] = next;
+            next += part_counts[digit];
+        }
+        *end = next;
+    }
+
+    with_u64_view(out, |out| {
+        let target = parallel::Disjoint::new(out);
+        parallel::run(starts.len(), |part| {
+            let mut slots = starts[part];
+            for &x in packed.chunks(chunk).nth(part).unwrap_or_default() {
+                let slot = &mut slots[top_digit(x)];
+                // SAFETY: each part's slots run through ranges of their own (`starts`), each
+                // below its digit's end, at most `n`; nothing else touches `out` meanwhile.
+                unsafe { target.write(*slot, x) };
+                *slot += 1;
+            }
+        });
+        let groups =
+            parallel::owned_by_part(bucket_groups(out, packed, &bucket_ends, starts.len()));
+        parallel::run(groups.len(), |group| {
+            let mut group = parallel::take(&groups[group]);
+            let (out, other, ends) = &mut *group;
+            let mut start = 0;
+            for &end in ends.iter() {
+                sort_bucket(
+                    &mut out[start..end],
+                    &mut other[start..end],
+                    index,
+                    low_bits,
+                    keys,
+                    &sort,
+                );
+                start = end;
+            }
+        });
+    });
+}
+
+/// One group of buckets: its values, scratch as long, and the bucket ends within it.
+type BucketGroup<'a> = (&'a mut [u64], &'a mut [u64], Vec<usize>);
+
+/// Cuts `values` (and `scratch` alike) between buckets into `parts` groups of about equal size.
+fn bucket_groups<'a>(
+    mut values: &'a mut [u64],
+    mut scratch: &'a mut [u64],
+    bucket_ends: &[usize],
+    parts: usize,
+) -> Vec<BucketGroup<'a>> {
+    let n = values.len();
+    let mut groups = Vec::with_capacity(parts);
+    let (mut digit, mut base) = (0, 0);
+    for part in 1..=parts {
+        let target = n * part / parts;
+        let mut ends = Vec::new();
+        while digit < bucket_ends.len() && (bucket_ends[digit] <= target || part == parts) {
+            ends.push(bucket_ends[digit] - base);
+            digit += 1;
+        }
+        let len = ends.last().copied().unwrap_or(0);
+        let (group, rest) = std::mem::take(&mut values).split_at_mut(len);
+        let (group_scratch, scratch_rest) = std::mem::take(&mut scratch).split_at_mut(len);
+        (values, scratch, base) = (rest, scratch_rest, base + len);
+        groups.push((group, group_scratch, ends));
+    }
+    groups
+}
+
+/// Sorts one bucket (all one top digit) by its other prefix digits, then ties by full keys, and
+/// leaves its indices in `bucket`.
+fn sort_bucket<K: Copy>(
+    bucket: &mut [u64],
+    other: &mut [u64],
+    index: u32,
+    low_bits: u32,
+    keys: &[K],
+    sort: &Prefix<impl Fn(K) -> u64, impl Fn(&K, &K) -> Ordering>,
+) {
+    let mask = (1u64 << index) - 1;
+    if !lsd_sort(bucket, other, index, low_bits) {
+        bucket.copy_from_slice(other); // a bucket's worth, still in cache
+    }
+    if !sort.exact {
+        order_ties(bucket, index, |x, y| {
+            (sort.cmp)(&keys[(x & mask) as usize], &keys[(y & mask) as usize])
+        });
+    }
+    for x in bucket.iter_mut() {
+        *x &= mask;
+    }
+}
+
+/// How `argsort_by_prefix` sorts one key type.
+struct Prefix<P, C> {
+    /// The prefix of a key: at most `bits` bits, never smaller for a larger key.
+    prefix: P,
+    bits: u32,
+    /// Whether equal prefixes mean equal keys (then ties need no second look).
+    exact: bool,
+    /// The order of full keys.
+    cmp: C,
+}
+
+/// Turns digit counts into running starts; returns the ends.
+fn running_sums(counts: &mut [usize; 1 << DIGIT_BITS]) -> [usize; 1 << DIGIT_BITS] {
+    let mut start = 0;
+    for count in counts.iter_mut() {
+        (*count, start) = (start, start + *count);
+    }
+    let mut ends = [start; 1 << DIGIT_BITS];
+    ends[..(1 << DIGIT_BITS) - 1].copy_from_slice(&counts[1..]);
+    ends
+}
+
+/// Sorts each run of values with equal prefix (the bits above `index`) by `cmp`, stably: those
+/// runs are in index order, which ties keep.
+fn order_ties(sorted: &mut [u64], index: u32, cmp: impl Fn(&u64, &u64) -> Ordering) {
+    let mut start = 0;
+    while start < sorted.len() {
+        let head = sorted[start] >> index;
+        let mut end = start + 1;
+        while end < sorted.len() && sorted[end] >> index == head {
+            end += 1;
+        }
+        if end - start > 1 {
+            sorted[start..end].sort_by(&cmp);
+        }
+        start = end;
+    }
+}
+
+/// Runs `body` on `out` as `u64`s: in place where `usize` is 64 bits, else through a copy.
+fn with_u64_view(out: &mut [usize], body: impl FnOnce(&mut [u64])) {
+    if size_of::<usize>() == size_of::<u64>() {
+        body(crate::cast(out));
+    } else {
+        let mut copy = vec![0u64; out.len()];
+        body(&mut copy);
+        for (slot, &x) in out.iter_mut().zip(&copy) {
+            *slot = x as usize;
+        }
+    }
+}
+
+/// Sorts `data` by bits `shift..shift + bits`, stably, with `other` (as long) as scratch.
+/// Returns whether the result is in `data` (else it is in `other`).
+fn lsd_sort(data: &mut [u64], other: &mut [u64], shift: u32, bits: u32) -> bool {
+    let digit_of = |x: u64, pass: u32| ((x >> (shift + pass * DIGIT_BITS)) & 0xff) as usize;
+    let passes = bits.div_ceil(DIGIT_BITS) as usize;
+    // Every pass's histogram in one read of the data.
+    let mut counts = [[0usize; 1 << DIGIT_BITS]; (u64::BITS / DIGIT_BITS) as usize];
+    let counts = &mut counts[..passes];
+    for &x in data.iter() {
+        for (pass, count) in (0..).zip(counts.iter_mut()) {
+            count[digit_of(x, pass)] += 1;
+        }
+    }
+    let (mut from, mut to) = (data, other);
+    let mut in_data = true;
+    for (pass, slots) in (0..).zip(counts.iter_mut()) {
+        if slots.contains(&from.len()) {
+            continue; // one digit value: this pass would move nothing
+        }
+        running_sums(slots);
+        for &x in from.iter() {
+            let slot = &mut slots[digit_of(x, pass)];
+            // SAFETY: the slots are the running starts of a histogram of exactly these values,
+            // so each stays below its digit's end, at most `to.len() == from.len()`.
+            unsafe { *to.get_unchecked_mut(*slot) = x };
+            *slot += 1;
+        }
+        (from, to) = (to, from);
+        in_data = !in_data;
+    }
+    in_data
+}
+
+/// Stable comparison argsort for short inputs.
+fn argsort_small<K>(keys: &[K], out: &mut [usize], cmp: impl Fn(&K, &K) -> Ordering) {
+    for (i, slot) in out.iter_mut().enumerate() {
+        *slot = i;
+    }
+    out.sort_by(|&a, &b| cmp(&keys[a], &keys[b]));
+}
+
+/// Writes into `out` the indices that sort `keys`, stably. `out` and `scratch` are as long as
+/// `keys`; `scratch`'s contents are overwritten.
+pub fn argsort_i64(keys: &[i64], out: &mut [usize], scratch: &mut [u64]) {
+    if keys.len() <= SMALL {
+        return argsort_small(keys, out, Ord::cmp);
+    }
+    let (lo, hi) = keys.iter().fold((u64::MAX, 0), |(lo, hi), &k| {
+        (lo.min(i64_key(k)), hi.max(i64_key(k)))
+    });
+    let bits = prefix_bits(keys.len());
+    // The top `bits` of each key's distance from the smallest.
+    let span = u64::BITS - (hi - lo).leading_zeros();
+    let shift = span.saturating_sub(bits);
+    let prefix = |k: i64| (i64_key(k) - lo) >> shift;
+    let sort = Prefix {
+        prefix,
+        bits,
+        exact: shift == 0,
+        cmp: Ord::cmp,
+    };
+    argsort_by_prefix(keys, out, scratch, sort);
+}
+
+/// Writes into `out` the indices that sort `keys` by totalOrder, stably; as [`argsort_i64`].
+pub fn argsort_f64(keys: &[f64], out: &mut [usize], scratch: &mut [u64]) {
+    if keys.len() <= SMALL {
+        return argsort_small(keys, out, f64::total_cmp);
+    }
+    let bits = prefix_bits(keys.len());
+    let (lo, hi) = keys
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &k| {
+            (lo.min(k), hi.max(k))
+        });
+    let finite = lo.is_finite() && hi.is_finite() && !keys.iter().any(|k| k.is_nan());
+    if !finite {
+        // totalOrder's integer image: exact order for NaN and infinities, uneven spread.
+        let prefix = |k: f64| f64_key(k) >> (u64::BITS - bits);
+        return argsort_by_prefix(keys, out, scratch, inexact(prefix, bits));
+    }
+    // Fixed-point position between the smallest and the largest key: even spread for evenly
+    // spread keys. Each step (halving, subtracting, scaling, clamping, truncating) rounds
+    // monotonically, so a larger key never gets a smaller prefix. Halving keeps `hi - lo` finite.
+    let top = ((1u64 << bits) - 1) as f64;
+    let (half_lo, half_span) = (lo * 0.5, hi * 0.5 - lo * 0.5);
+    let scale = if half_span > 0.0 {
+        top / half_span
+    } else {
+        0.0
+    };
+    let prefix = |k: f64| ((k * 0.5 - half_lo) * scale).clamp(0.0, top) as i64 as u64;
+    argsort_by_prefix(keys, out, scratch, inexact(prefix, bits));
+}
+
+/// A float prefix: ties are broken by totalOrder.
+fn inexact(
+    prefix: impl Fn(f64) -> u64,
+    bits: u32,
+) -> Prefix<impl Fn(f64) -> u64, impl Fn(&f64, &f64) -> Ordering> {
+    Prefix {
+        prefix,
+        bits,
+        exact: false,
+        cmp: f64::total_cmp,
+    }
+}

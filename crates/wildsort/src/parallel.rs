@@ -1,0 +1,84 @@
+//! Large sorts split across threads: each pass's work is cut into parts that touch disjoint
+//! memory, one thread a part, joined before the next pass.
+
+use std::sync::{Mutex, PoisonError};
+
+/// Inputs shorter than this are sorted on the calling thread alone: below it, starting threads
+/// costs more than it saves.
+const PARALLEL_MIN: usize = 1 << 17;
+/// At most this many threads share one sort.
+const MAX_THREADS: usize = 8;
+
+/// How many parts `n` items are cut into: one per available core, each at least half of
+/// `PARALLEL_MIN` items, at most [`MAX_THREADS`].
+pub fn parts_for(n: usize) -> usize {
+    if n < PARALLEL_MIN {
+        return 1;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    cores.min(MAX_THREADS).min(n / (PARALLEL_MIN / 2)).max(1)
+}
+
+/// Runs `job(0)` .. `job(parts - 1)`, all but the first on threads of their own, and returns
+/// their results in order. A part whose thread cannot be started runs on this thread; a panic in
+/// any part is raised again here.
+pub fn run<T: Send>(parts: usize, job: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let job = &job;
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = (1..parts)
+            .map(|part| std::thread::Builder::new().spawn_scoped(scope, move || job(part)))
+            .collect();
+        let mut results = vec![job(0)];
+        for (part, thread) in (1..).zip(threads) {
+            results.push(match thread {
+                Ok(thread) => thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(_) => job(part),
+            });
+        }
+        results
+    })
+}
+
+/// Each of `parts` as its own lock, so that a part can be handed to the one job that works on it.
+pub fn owned_by_part<T>(parts: impl IntoIterator<Item = T>) -> Vec<Mutex<T>> {
+    parts.into_iter().map(Mutex::new).collect()
+}
+
+/// The part behind `lock` (a panic elsewhere leaves the part itself intact).
+pub fn take<T>(lock: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    lock.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A buffer that several threads write at once, each to positions no other thread writes.
+pub struct Disjoint<'a> {
+    start: *mut u64,
+    len: usize,
+    _buffer: std::marker::PhantomData<&'a mut [u64]>,
+}
+
+// SAFETY: `Disjoint` hands out writes only (through `write`, whose callers keep the positions
+// of different threads apart), to a buffer it borrows exclusively for its whole life.
+unsafe impl Sync for Disjoint<'_> {}
+
+impl<'a> Disjoint<'a> {
+    pub fn new(buffer: &'a mut [u64]) -> Self {
+        Disjoint {
+            start: buffer.as_mut_ptr(),
+            len: buffer.len(),
+            _buffer: std::marker::PhantomData,
+        }
+    }
+
+    /// Writes `value` at `position`.
+    ///
+    /// # Safety
+    /// `position` is below the buffer's length, and no other thread reads or writes it while
+    /// this `Disjoint` lives.
+    pub unsafe fn write(&self, position: usize, value: u64) {
+        debug_assert!(position < self.len);
+        // SAFETY: in bounds and not shared, by this function's contract.
+        unsafe { self.start.add(position).write(value) };
+    }
+}
