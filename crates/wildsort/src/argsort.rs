@@ -285,12 +285,11 @@ pub fn argsort_f64(keys: &[f64], out: &mut [usize], scratch: &mut [u64]) {
         return argsort_small(keys, out, f64::total_cmp);
     }
     let bits = prefix_bits(keys.len());
-    let (lo, hi) = keys
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &k| {
-            (lo.min(k), hi.max(k))
-        });
-    let finite = lo.is_finite() && hi.is_finite() && !keys.iter().any(|k| k.is_nan());
+    let (lo, hi, nan) = keys.iter().fold(
+        (f64::INFINITY, f64::NEG_INFINITY, false),
+        |(lo, hi, nan), &k| (lo.min(k), hi.max(k), nan | k.is_nan()),
+    );
+    let finite = lo.is_finite() && hi.is_finite() && !nan;
     if !finite {
         // totalOrder's integer image: exact order for NaN and infinities, uneven spread.
         let prefix = |k: f64| f64_key(k) >> (u64::BITS - bits);
