@@ -167,6 +167,24 @@ def test_refcounts_are_unchanged():
     assert [sys.getrefcount(x) for x in items] == before
 
 
+@pytest.mark.parametrize("last", [float("nan"), "text", 2**70, 1.5, True], ids=repr)
+@pytest.mark.parametrize("reverse", [False, True])
+def test_refcounts_are_unchanged_when_the_native_path_gives_up_late(last, reverse):
+    # The native path takes a reference on each item as it reads its key; a key it cannot
+    # handle, found last, must give every one of them back before list.sort takes over.
+    first = [float(10**12 + i) if isinstance(last, float) else 10**12 + i for i in range(500)]
+    items = [last] + first if reverse else first + [last]
+    comparable = not isinstance(last, str)  # "text" among ints: sorted() raises TypeError
+    before = [sys.getrefcount(x) for x in items]
+    for _ in range(50):
+        if comparable:
+            check(items, reverse=reverse)
+        else:
+            with pytest.raises(TypeError):
+                wildsort.sort(items, reverse=reverse)
+    assert [sys.getrefcount(x) for x in items] == before
+
+
 def test_a_newer_major_names_the_installed_library(fresh):
     out = fresh(
         """

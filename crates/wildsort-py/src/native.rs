@@ -1,0 +1,255 @@
+//! The native path of `wildsort.sort`: read the keys, have the `wildsort` API argsort them, and
+//! build the new list in that order.
+
+use std::sync::{Mutex, PoisonError};
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+
+capreg::import_api! {
+    /// What wildsort.sort uses of the wildsort API.
+    struct Wildsort: "wildsort" "^1.0" as "wildsort._wildsort" {
+        fn argsort_i64_scratch: unsafe extern "C" fn(*const i64, usize, *mut usize, *mut u64) -> i32;
+        fn argsort_f64_scratch: unsafe extern "C" fn(*const f64, usize, *mut usize, *mut u64) -> i32;
+    }
+}
+
+/// Where the native path works, `n` of each: the keys, the items' addresses, the order the
+/// argsort writes, and its scratch.
+///
+/// Fresh pages cost about as much as the sort itself (the kernel faults in and zeroes 32 MiB for
+/// a million items), so the largest workspace up to [`KEEP_MAX_BYTES`] is kept for the next call.
+#[derive(Default)]
+struct Workspace {
+    /// Each key as the 64 bits of an `i64` or an `f64`.
+    keys: Vec<u64>,
+    items: Vec<u64>,
+    order: Vec<usize>,
+    scratch: Vec<u64>,
+}
+
+/// The workspace kept between calls (empty until a sort has used one).
+static KEPT: Mutex<Workspace> = Mutex::new(Workspace {
+    keys: Vec::new(),
+    items: Vec::new(),
+    order: Vec::new(),
+    scratch: Vec::new(),
+});
+/// The largest workspace kept: that of a 2,097,152-item sort.
+const KEEP_MAX_BYTES: usize = 64 << 20;
+
+impl Workspace {
+    /// A workspace for `n` items: the kept one if it is free, grown if it is short.
+    fn take(n: usize) -> Workspace {
+        let mut workspace = KEPT
+            .try_lock()
+            .map(|mut kept| std::mem::take(&mut *kept))
+            .unwrap_or_default();
+        workspace.keys.resize(n, 0);
+        workspace.items.resize(n, 0);
+        workspace.order.resize(n, 0);
+        workspace.scratch.resize(n, 0);
+        workspace
+    }
+
+    fn bytes(&self) -> usize {
+        let words = self.keys.capacity() + self.items.capacity() + self.scratch.capacity();
+        words * size_of::<u64>() + self.order.capacity() * size_of::<usize>()
+    }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        if self.bytes() > KEEP_MAX_BYTES {
+            return;
+        }
+        if let Ok(mut kept) = KEPT.try_lock() {
+            if kept.bytes() < self.bytes() {
+                *kept = std::mem::take(self);
+            }
+        }
+    }
+}
+
+/// How the keys were read.
+#[derive(Clone, Copy)]
+enum Keys {
+    Ints,
+    Floats,
+}
+
+/// References taken on the objects at `addresses`: given back on drop, unless a list took them.
+struct Taken<'a> {
+    addresses: &'a [u64],
+}
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        for &address in self.addresses {
+            // SAFETY: each address is an object this `Taken` holds one reference on (the GIL is
+            // held wherever a `Taken` lives: it never leaves `sorted_list`).
+            unsafe { ffi::Py_DecRef(address as *mut ffi::PyObject) };
+        }
+    }
+}
+
+/// Reads every key of `keys` into `out_keys` when all can be ordered natively exactly as
+/// `list.sort` orders them: exact ints (or bools) that fit in i64, or exact floats without NaN.
+/// Anything else — subclasses, which may override comparisons, mixed kinds, huge ints, NaN, whose
+/// comparisons make the order depend on the input — returns None, holding nothing.
+///
+/// On the way, each item of `items` gains a reference (while it is in cache: items are their own
+/// keys without a key function), and its address goes to `out_items`. With `reverse`, both are
+/// laid out in reversed input order (see `sorted_list`).
+fn read<'a>(
+    py: Python<'_>,
+    items: &Bound<'_, PyList>,
+    keys: &Bound<'_, PyList>,
+    reverse: bool,
+    out_keys: &mut [u64],
+    out_items: &'a mut [u64],
+) -> Option<(Keys, Taken<'a>)> {
+    let n = keys.len();
+    let (item_list, key_list) = (items.as_ptr(), keys.as_ptr());
+    // Borrowed references stay valid: the lists cannot change, no Python code runs in here.
+    // SAFETY: both are live lists of `n` items, the GIL is held; PyList_GetItem borrows.
+    let get = |list, i: usize| unsafe { ffi::PyList_GetItem(list, i as ffi::Py_ssize_t) };
+    // SAFETY: `o` is one of the lists' live items.
+    let type_of = |o: *mut ffi::PyObject| unsafe { ffi::Py_TYPE(o) };
+    let float_type = std::ptr::addr_of_mut!(ffi::PyFloat_Type);
+    let int_type = std::ptr::addr_of_mut!(ffi::PyLong_Type);
+    let bool_type = std::ptr::addr_of_mut!(ffi::PyBool_Type);
+    let kind = if type_of(get(key_list, 0)) == float_type {
+        Keys::Floats
+    } else {
+        Keys::Ints
+    };
+    for step in 0..n {
+        let i = if reverse { n - 1 - step } else { step };
+        let key = get(key_list, i);
+        let t = type_of(key);
+        let bits = match kind {
+            Keys::Floats if t == float_type => {
+                // SAFETY: `key` is a live exact float.
+                let x = unsafe { ffi::PyFloat_AsDouble(key) };
+                // -0.0 == 0.0 for `<`: one key for both keeps their input order, as sorted() does.
+                (!x.is_nan()).then(|| (if x == 0.0 { 0.0f64 } else { x }).to_bits())
+            }
+            Keys::Ints if t == int_type || t == bool_type => {
+                let mut overflow = 0;
+                // SAFETY: `key` is a live exact int or bool; `overflow` is writable.
+                let x = unsafe { ffi::PyLong_AsLongLongAndOverflow(key, &mut overflow) };
+                let failed = overflow != 0 || (x == -1 && PyErr::occurred(py));
+                if failed {
+                    let _ = PyErr::take(py);
+                }
+                (!failed).then_some(x as u64)
+            }
+            _ => None,
+        };
+        let Some(bits) = bits else {
+            drop(Taken {
+                addresses: &out_items[..step],
+            });
+            return None;
+        };
+        out_keys[step] = bits;
+        let item = if key_list == item_list {
+            key
+        } else {
+            get(item_list, i)
+        };
+        // SAFETY: `item` is live; the reference is recorded below and given back by `Taken`.
+        unsafe { ffi::Py_IncRef(item) };
+        out_items[step] = item as u64;
+    }
+    Some((
+        kind,
+        Taken {
+            addresses: out_items,
+        },
+    ))
+}
+
+/// Replaces each position in `order` by the address at that position in `addresses`: random
+/// reads, so large inputs are cut in two halves gathered side by side.
+fn gather(order: &mut [usize], addresses: &[u64]) {
+    let gather_part = |part: &mut [usize]| {
+        for position in part {
+            *position = addresses[*position] as usize;
+        }
+    };
+    if order.len() < 1 << 17 {
+        return gather_part(order);
+    }
+    let (first, second) = order.split_at_mut(order.len() / 2);
+    // The second half behind a lock, so that this thread can still do it if no thread starts.
+    let second = Mutex::new(second);
+    let gather_second = || gather_part(&mut second.lock().unwrap_or_else(PoisonError::into_inner));
+    std::thread::scope(|scope| {
+        let helper = std::thread::Builder::new().spawn_scoped(scope, gather_second);
+        gather_part(first);
+        if helper.is_err() {
+            gather_second();
+        }
+    });
+}
+
+/// The items of `items` sorted by `keys` (same length) exactly as `sorted(..., reverse=reverse)`
+/// would return them, as a new list; or None when no native path applies. `reverse` keeps
+/// stability, as `sorted(reverse=True)` does: reverse, stable sort, reverse.
+#[pyfunction]
+pub fn sorted_list<'py>(
+    py: Python<'py>,
+    items: &Bound<'py, PyList>,
+    keys: &Bound<'py, PyList>,
+    reverse: bool,
+) -> PyResult<Option<Bound<'py, PyList>>> {
+    let n = items.len();
+    if n == 0 || keys.len() != n {
+        return Ok(None);
+    }
+    let mut workspace = Workspace::take(n);
+    let Workspace {
+        keys: key_bits,
+        items: addresses,
+        order,
+        scratch,
+    } = &mut workspace;
+    let Some((kind, taken)) = read(py, items, keys, reverse, key_bits, addresses) else {
+        return Ok(None);
+    };
+    let api = Wildsort::import(py)?;
+    let (keys_in, order_out) = (key_bits.as_ptr(), order.as_mut_ptr());
+    // SAFETY: `key_bits`, `order` and `scratch` are live, separate buffers of n elements; an f64
+    // has the size and alignment of the u64 its bits were stored in.
+    let status = unsafe {
+        match kind {
+            Keys::Ints => {
+                (api.argsort_i64_scratch)(keys_in.cast(), n, order_out, scratch.as_mut_ptr())
+            }
+            Keys::Floats => {
+                (api.argsort_f64_scratch)(keys_in.cast(), n, order_out, scratch.as_mut_ptr())
+            }
+        }
+    };
+    if status != 0 {
+        return Err(PyRuntimeError::new_err(format!(
+            "wildsort: the native sort failed with status {status}"
+        )));
+    }
+    gather(order, taken.addresses);
+    // SAFETY: PyList_New returns a new list of `n` NULL slots, or NULL with an exception set.
+    let out = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyList_New(n as ffi::Py_ssize_t)) }?;
+    // The list takes over the references `taken` holds: `order` is a permutation of them.
+    std::mem::forget(taken);
+    for (k, &item) in order.iter().enumerate() {
+        let slot = if reverse { n - 1 - k } else { k };
+        // SAFETY: GIL held; PyList_SetItem steals the reference into its own NULL slot.
+        unsafe { ffi::PyList_SetItem(out.as_ptr(), slot as ffi::Py_ssize_t, item as _) };
+    }
+    // SAFETY: `out` was made by PyList_New.
+    Ok(Some(unsafe { out.cast_into_unchecked() }))
+}
