@@ -14,8 +14,10 @@ use std::cmp::Ordering;
 use crate::parallel;
 use crate::radix::{f64_key, i64_key};
 
-/// Bits sorted per radix pass.
+/// Bits of the first (top) digit: 256 buckets, each written as one stream.
 const DIGIT_BITS: u32 = 8;
+/// The widest digit of the passes within a bucket.
+const LOW_DIGIT_MAX: u32 = 11;
 /// At most this many keys are sorted by comparison alone.
 const SMALL: usize = 256;
 
@@ -24,12 +26,11 @@ fn index_bits(n: usize) -> u32 {
     usize::BITS - (n.max(2) - 1).leading_zeros()
 }
 
-/// Prefix bits for `n` keys: whole digits, at least 8 bits more than the index, as many as fit.
+/// Prefix bits for `n` keys: 8 more than the index, so that of evenly spread keys about one in
+/// 256 shares its prefix with another.
 fn prefix_bits(n: usize) -> u32 {
     let index = index_bits(n);
-    (index + 8)
-        .next_multiple_of(DIGIT_BITS)
-        .min(u64::BITS - index)
+    (index + 8).min(u64::BITS - index)
 }
 
 /// Writes into `out` the indices that sort `keys`, stably, as `sort` says; `scratch` holds as
@@ -60,7 +61,10 @@ fn argsort_by_prefix<K: Copy + Sync>(
         let mut counts = [0usize; 1 << DIGIT_BITS];
         for (i, (slot, &k)) in (first..).zip(packed.iter_mut().zip(&keys[first..])) {
             *slot = ((sort.prefix)(k) << index) | i as u64;
-            counts[top_digit(*slot)] += 1;
+        }
+        // A loop of its own: counting inside the packing loop makes both slower.
+        for &x in packed.iter() {
+            counts[top_digit(x)] += 1;
         }
         counts
     });
@@ -150,16 +154,20 @@ fn sort_bucket<K: Copy>(
     sort: &Prefix<impl Fn(K) -> u64, impl Fn(&K, &K) -> Ordering>,
 ) {
     let mask = (1u64 << index) - 1;
-    if !lsd_sort(bucket, other, index, low_bits) {
-        bucket.copy_from_slice(other); // a bucket's worth, still in cache
-    }
+    let in_bucket = lsd_sort(bucket, other, index, low_bits);
+    let sorted = if in_bucket { &mut *bucket } else { &mut *other };
     if !sort.exact {
-        order_ties(bucket, index, |x, y| {
+        order_ties(sorted, index, |x, y| {
             (sort.cmp)(&keys[(x & mask) as usize], &keys[(y & mask) as usize])
         });
     }
-    for x in bucket.iter_mut() {
-        *x &= mask;
+    if in_bucket {
+        bucket.iter_mut().for_each(|x| *x &= mask);
+    } else {
+        bucket
+            .iter_mut()
+            .zip(&*other)
+            .for_each(|(x, &y)| *x = y & mask);
     }
 }
 
@@ -174,15 +182,12 @@ struct Prefix<P, C> {
     cmp: C,
 }
 
-/// Turns digit counts into running starts; returns the ends.
-fn running_sums(counts: &mut [usize; 1 << DIGIT_BITS]) -> [usize; 1 << DIGIT_BITS] {
+/// Turns digit counts into running starts.
+fn running_starts(counts: &mut [usize]) {
     let mut start = 0;
     for count in counts.iter_mut() {
         (*count, start) = (start, start + *count);
     }
-    let mut ends = [start; 1 << DIGIT_BITS];
-    ends[..(1 << DIGIT_BITS) - 1].copy_from_slice(&counts[1..]);
-    ends
 }
 
 /// Sorts each run of values with equal prefix (the bits above `index`) by `cmp`, stably: those
@@ -217,24 +222,28 @@ fn with_u64_view(out: &mut [usize], body: impl FnOnce(&mut [u64])) {
 
 /// Sorts `data` by bits `shift..shift + bits`, stably, with `other` (as long) as scratch.
 /// Returns whether the result is in `data` (else it is in `other`).
+///
+/// The bits are cut into as few passes as digits of at most [`LOW_DIGIT_MAX`] bits allow: a
+/// bucket is in cache, where each pass costs more than a wider digit does.
 fn lsd_sort(data: &mut [u64], other: &mut [u64], shift: u32, bits: u32) -> bool {
-    let digit_of = |x: u64, pass: u32| ((x >> (shift + pass * DIGIT_BITS)) & 0xff) as usize;
-    let passes = bits.div_ceil(DIGIT_BITS) as usize;
+    let passes = bits.div_ceil(LOW_DIGIT_MAX).max(1);
+    let width = bits.div_ceil(passes);
+    let digits = 1usize << width;
+    let digit_of = |x: u64, pass: u32| ((x >> (shift + pass * width)) as usize) & (digits - 1);
     // Every pass's histogram in one read of the data.
-    let mut counts = [[0usize; 1 << DIGIT_BITS]; (u64::BITS / DIGIT_BITS) as usize];
-    let counts = &mut counts[..passes];
+    let mut counts = vec![0usize; passes as usize * digits];
     for &x in data.iter() {
-        for (pass, count) in (0..).zip(counts.iter_mut()) {
+        for (pass, count) in (0..).zip(counts.chunks_exact_mut(digits)) {
             count[digit_of(x, pass)] += 1;
         }
     }
     let (mut from, mut to) = (data, other);
     let mut in_data = true;
-    for (pass, slots) in (0..).zip(counts.iter_mut()) {
+    for (pass, slots) in (0..).zip(counts.chunks_exact_mut(digits)) {
         if slots.contains(&from.len()) {
             continue; // one digit value: this pass would move nothing
         }
-        running_sums(slots);
+        running_starts(slots);
         for &x in from.iter() {
             let slot = &mut slots[digit_of(x, pass)];
             // SAFETY: the slots are the running starts of a histogram of exactly these values,
