@@ -208,6 +208,39 @@ fn float_key_shapes() -> Vec<(String, Vec<f64>)> {
     shapes
 }
 
+/// Checks both argsorts of one key type (with and without scratch) against std's stable sort
+/// by `cmp` on every shape.
+fn check_argsorts<K>(
+    name: &str,
+    shapes: Vec<(String, Vec<K>)>,
+    cmp: impl Fn(&K, &K) -> std::cmp::Ordering,
+    plain: unsafe extern "C" fn(*const K, usize, *mut usize) -> i32,
+    with_scratch: unsafe extern "C" fn(*const K, usize, *mut usize, *mut u64) -> i32,
+) {
+    for (shape, keys) in shapes {
+        let n = keys.len();
+        let mut expected: Vec<usize> = (0..n).collect();
+        expected.sort_by(|&a, &b| cmp(&keys[a], &keys[b])); // std's sort_by is stable
+        for scratch_given in [false, true] {
+            let (mut out, mut scratch) = (vec![usize::MAX; n], vec![7u64; n]);
+            let (k, o, s) = (keys.as_ptr(), out.as_mut_ptr(), scratch.as_mut_ptr());
+            // SAFETY: live, separate buffers of length n.
+            let status = unsafe {
+                if scratch_given {
+                    with_scratch(k, n, o, s)
+                } else {
+                    plain(k, n, o)
+                }
+            };
+            assert_eq!(status, OK, "{shape}");
+            assert!(
+                out == expected,
+                "{name} on {shape} (scratch: {scratch_given})"
+            );
+        }
+    }
+}
+
 #[test]
 fn argsorts_are_stable_on_many_shapes() {
     let (argsort_i64, argsort_f64) = argsort_functions();
@@ -218,48 +251,20 @@ fn argsorts_are_stable_on_many_shapes() {
     outlier[123] = i64::MAX;
     int_shapes.push(("outlier".into(), outlier));
     int_shapes.push(("extremes".into(), [i64::MIN, i64::MAX, 0, -1].repeat(1000)));
-    for (shape, keys) in int_shapes {
-        let n = keys.len();
-        let mut expected: Vec<usize> = (0..n).collect();
-        expected.sort_by_key(|&i| keys[i]); // std's sort_by_key is stable
-        for with_scratch in [false, true] {
-            let (mut out, mut scratch) = (vec![usize::MAX; n], vec![7u64; n]);
-            // SAFETY: live, separate buffers of length n.
-            let status = unsafe {
-                if with_scratch {
-                    argsort_i64_scratch(keys.as_ptr(), n, out.as_mut_ptr(), scratch.as_mut_ptr())
-                } else {
-                    argsort_i64(keys.as_ptr(), n, out.as_mut_ptr())
-                }
-            };
-            assert_eq!(status, OK, "{shape}");
-            assert!(
-                out == expected,
-                "argsort_i64 on {shape} (scratch: {with_scratch})"
-            );
-        }
-    }
-    for (shape, keys) in float_key_shapes() {
-        let n = keys.len();
-        let mut expected: Vec<usize> = (0..n).collect();
-        expected.sort_by(|&a, &b| keys[a].total_cmp(&keys[b]));
-        for with_scratch in [false, true] {
-            let (mut out, mut scratch) = (vec![usize::MAX; n], vec![7u64; n]);
-            // SAFETY: live, separate buffers of length n.
-            let status = unsafe {
-                if with_scratch {
-                    argsort_f64_scratch(keys.as_ptr(), n, out.as_mut_ptr(), scratch.as_mut_ptr())
-                } else {
-                    argsort_f64(keys.as_ptr(), n, out.as_mut_ptr())
-                }
-            };
-            assert_eq!(status, OK, "{shape}");
-            assert!(
-                out == expected,
-                "argsort_f64 on {shape} (scratch: {with_scratch})"
-            );
-        }
-    }
+    check_argsorts(
+        "argsort_i64",
+        int_shapes,
+        Ord::cmp,
+        argsort_i64,
+        argsort_i64_scratch,
+    );
+    check_argsorts(
+        "argsort_f64",
+        float_key_shapes(),
+        f64::total_cmp,
+        argsort_f64,
+        argsort_f64_scratch,
+    );
 }
 
 #[test]
