@@ -257,6 +257,27 @@ fn lsd_sort(data: &mut [u64], other: &mut [u64], shift: u32, bits: u32) -> bool 
     in_data
 }
 
+/// Summarises `keys` (at least one): each key is `seen`, and summaries `merge`d, in parts side by
+/// side for large inputs.
+fn range_of<K: Copy + Sync, R: Send>(
+    keys: &[K],
+    seen: impl Fn(K) -> R + Sync,
+    merge: impl Fn(R, R) -> R + Sync,
+) -> R {
+    let chunk = keys.len().div_ceil(parallel::parts_for(keys.len()));
+    let summaries = parallel::run(keys.len().div_ceil(chunk), |part| {
+        let part = &keys[part * chunk..keys.len().min((part + 1) * chunk)];
+        part[1..]
+            .iter()
+            .fold(seen(part[0]), |summary, &k| merge(summary, seen(k)))
+    });
+    let mut summaries = summaries.into_iter();
+    let first = summaries
+        .next()
+        .expect("parallel::run returns one result a part");
+    summaries.fold(first, merge)
+}
+
 /// Stable comparison argsort for short inputs.
 fn argsort_small<K>(keys: &[K], out: &mut [usize], cmp: impl Fn(&K, &K) -> Ordering) {
     for (i, slot) in out.iter_mut().enumerate() {
@@ -271,9 +292,11 @@ pub fn argsort_i64(keys: &[i64], out: &mut [usize], scratch: &mut [u64]) {
     if keys.len() <= SMALL {
         return argsort_small(keys, out, Ord::cmp);
     }
-    let (lo, hi) = keys.iter().fold((u64::MAX, 0), |(lo, hi), &k| {
-        (lo.min(i64_key(k)), hi.max(i64_key(k)))
-    });
+    let (lo, hi) = range_of(
+        keys,
+        |k| (i64_key(k), i64_key(k)),
+        |a, b| (a.0.min(b.0), a.1.max(b.1)),
+    );
     let bits = prefix_bits(keys.len());
     // The top `bits` of each key's distance from the smallest.
     let span = u64::BITS - (hi - lo).leading_zeros();
@@ -294,9 +317,10 @@ pub fn argsort_f64(keys: &[f64], out: &mut [usize], scratch: &mut [u64]) {
         return argsort_small(keys, out, f64::total_cmp);
     }
     let bits = prefix_bits(keys.len());
-    let (lo, hi, nan) = keys.iter().fold(
-        (f64::INFINITY, f64::NEG_INFINITY, false),
-        |(lo, hi, nan), &k| (lo.min(k), hi.max(k), nan | k.is_nan()),
+    let (lo, hi, nan) = range_of(
+        keys,
+        |k| (k, k, k.is_nan()),
+        |a, b| (a.0.min(b.0), a.1.max(b.1), a.2 | b.2),
     );
     let finite = lo.is_finite() && hi.is_finite() && !nan;
     if !finite {
