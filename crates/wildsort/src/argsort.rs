@@ -44,7 +44,7 @@ fn argsort_by_prefix<K: Copy + Sync>(
     keys: &[K],
     out: &mut [usize],
     scratch: &mut [u64],
-    sort: Prefix<impl Fn(K) -> u64 + Sync, impl Fn(&K, &K) -> Ordering + Sync>,
+    sort: Prefix<K, impl Fn(K) -> u64 + Sync, impl Fn(&K, &K) -> Ordering + Sync>,
 ) {
     let n = keys.len();
     let index = index_bits(n);
@@ -151,15 +151,33 @@ fn sort_bucket<K: Copy>(
     index: u32,
     low_bits: u32,
     keys: &[K],
-    sort: &Prefix<impl Fn(K) -> u64, impl Fn(&K, &K) -> Ordering>,
+    sort: &Prefix<K, impl Fn(K) -> u64, impl Fn(&K, &K) -> Ordering>,
 ) {
     let mask = (1u64 << index) - 1;
     let in_bucket = lsd_sort(bucket, other, index, low_bits);
     let sorted = if in_bucket { &mut *bucket } else { &mut *other };
     if !sort.exact {
-        order_ties(sorted, index, |x, y| {
-            (sort.cmp)(&keys[(x & mask) as usize], &keys[(y & mask) as usize])
-        });
+        let key_of = |x: &u64| &keys[(x & mask) as usize];
+        let by_key = |x: &u64, y: &u64| (sort.cmp)(key_of(x), key_of(y));
+        let sort_group = |group: &mut [u64]| {
+            // All the keys in one group: their own range is this one, nothing would spread.
+            if sort.depth >= DEPTH_MAX || group.len() == keys.len() {
+                return group.sort_by(by_key);
+            }
+            let group_keys: Vec<K> = group.iter().map(|x| *key_of(x)).collect();
+            let mut order = vec![0; group.len()];
+            (sort.resort)(
+                &group_keys,
+                &mut order,
+                &mut vec![0; group.len()],
+                sort.depth + 1,
+            );
+            let before = group.to_vec();
+            for (slot, &position) in group.iter_mut().zip(&order) {
+                *slot = before[position];
+            }
+        };
+        order_ties(sorted, index, by_key, sort_group);
     }
     if in_bucket {
         bucket.iter_mut().for_each(|x| *x &= mask);
@@ -172,7 +190,7 @@ fn sort_bucket<K: Copy>(
 }
 
 /// How `argsort_by_prefix` sorts one key type.
-struct Prefix<P, C> {
+struct Prefix<K, P, C> {
     /// The prefix of a key: at most `bits` bits, never smaller for a larger key.
     prefix: P,
     bits: u32,
@@ -180,7 +198,20 @@ struct Prefix<P, C> {
     exact: bool,
     /// The order of full keys.
     cmp: C,
+    /// The argsort of this key type, for a large group of keys sharing one prefix (keys bunched
+    /// far from the rest): over the group's own range, its prefixes spread.
+    resort: Argsort<K>,
+    /// How many groups this sort is nested in.
+    depth: u32,
 }
+
+/// `argsort_i64` or `argsort_f64`, with the depth of nesting.
+type Argsort<K> = fn(&[K], &mut [usize], &mut [u64], u32);
+
+/// Groups sharing a prefix longer than this are argsorted again over their own range...
+const GROUP_RESORT_MIN: usize = 64;
+/// ... at most this deep (keys that still bunch after that are sorted by comparison).
+const DEPTH_MAX: u32 = 4;
 
 /// Turns digit counts into running starts.
 fn running_starts(counts: &mut [usize]) {
@@ -190,9 +221,15 @@ fn running_starts(counts: &mut [usize]) {
     }
 }
 
-/// Sorts each run of values with equal prefix (the bits above `index`) by `cmp`, stably: those
-/// runs are in index order, which ties keep.
-fn order_ties(sorted: &mut [u64], index: u32, cmp: impl Fn(&u64, &u64) -> Ordering) {
+/// Puts each run of values with equal prefix (the bits above `index`) in the order of its full
+/// keys, stably: those runs are in index order, which ties keep. Short runs are sorted by `cmp`,
+/// long ones by `sort_group`.
+fn order_ties(
+    sorted: &mut [u64],
+    index: u32,
+    cmp: impl Fn(&u64, &u64) -> Ordering,
+    mut sort_group: impl FnMut(&mut [u64]),
+) {
     let mut start = 0;
     while start < sorted.len() {
         let head = sorted[start] >> index;
@@ -200,8 +237,10 @@ fn order_ties(sorted: &mut [u64], index: u32, cmp: impl Fn(&u64, &u64) -> Orderi
         while end < sorted.len() && sorted[end] >> index == head {
             end += 1;
         }
-        if end - start > 1 {
-            sorted[start..end].sort_by(&cmp);
+        match end - start {
+            1 => {}
+            len if len <= GROUP_RESORT_MIN => sorted[start..end].sort_by(&cmp),
+            _ => sort_group(&mut sorted[start..end]),
         }
         start = end;
     }
@@ -289,6 +328,10 @@ fn argsort_small<K>(keys: &[K], out: &mut [usize], cmp: impl Fn(&K, &K) -> Order
 /// Writes into `out` the indices that sort `keys`, stably. `out` and `scratch` are as long as
 /// `keys`; `scratch`'s contents are overwritten.
 pub fn argsort_i64(keys: &[i64], out: &mut [usize], scratch: &mut [u64]) {
+    argsort_i64_at(keys, out, scratch, 0);
+}
+
+fn argsort_i64_at(keys: &[i64], out: &mut [usize], scratch: &mut [u64], depth: u32) {
     if keys.len() <= SMALL {
         return argsort_small(keys, out, Ord::cmp);
     }
@@ -298,59 +341,98 @@ pub fn argsort_i64(keys: &[i64], out: &mut [usize], scratch: &mut [u64]) {
         |a, b| (a.0.min(b.0), a.1.max(b.1)),
     );
     let bits = prefix_bits(keys.len());
-    // The top `bits` of each key's distance from the smallest.
-    let span = u64::BITS - (hi - lo).leading_zeros();
-    let shift = span.saturating_sub(bits);
-    let prefix = |k: i64| (i64_key(k) - lo) >> shift;
+    let prefix = span_prefix(lo, hi, bits, i64_key);
+    // Exact when the span fits: equal prefixes are equal keys.
+    let exact = u64::BITS - (hi - lo).leading_zeros() <= bits;
     let sort = Prefix {
         prefix,
         bits,
-        exact: shift == 0,
+        exact,
         cmp: Ord::cmp,
+        resort: argsort_i64_at,
+        depth,
     };
     argsort_by_prefix(keys, out, scratch, sort);
 }
 
 /// Writes into `out` the indices that sort `keys` by totalOrder, stably; as [`argsort_i64`].
 pub fn argsort_f64(keys: &[f64], out: &mut [usize], scratch: &mut [u64]) {
+    argsort_f64_at(keys, out, scratch, 0);
+}
+
+fn argsort_f64_at(keys: &[f64], out: &mut [usize], scratch: &mut [u64], depth: u32) {
     if keys.len() <= SMALL {
         return argsort_small(keys, out, f64::total_cmp);
     }
     let bits = prefix_bits(keys.len());
-    let (lo, hi, nan) = range_of(
+    // The range in totalOrder's integer image, which also places NaNs (beyond the infinities).
+    let (image_lo, image_hi) = range_of(
         keys,
-        |k| (k, k, k.is_nan()),
-        |a, b| (a.0.min(b.0), a.1.max(b.1), a.2 | b.2),
+        |k| (f64_key(k), f64_key(k)),
+        |a, b| (a.0.min(b.0), a.1.max(b.1)),
     );
-    let finite = lo.is_finite() && hi.is_finite() && !nan;
-    if !finite {
-        // totalOrder's integer image: exact order for NaN and infinities, uneven spread.
-        let prefix = |k: f64| f64_key(k) >> (u64::BITS - bits);
-        return argsort_by_prefix(keys, out, scratch, inexact(prefix, bits));
+    // By the image: as many prefixes for each power of two, for keys spread over many scales.
+    let by_image = span_prefix(image_lo, image_hi, bits, f64_key);
+    let (lo, hi) = (f64_from_key(image_lo), f64_from_key(image_hi));
+    if lo.is_finite() && hi.is_finite() {
+        // By fixed-point position between the smallest and the largest key: for keys spread
+        // evenly. Each step (halving, subtracting, scaling, clamping, truncating) rounds
+        // monotonically, so a larger key never gets a smaller prefix; halving keeps `hi - lo`
+        // finite.
+        let top = ((1u64 << bits) - 1) as f64;
+        let (half_lo, half_span) = (lo * 0.5, hi * 0.5 - lo * 0.5);
+        let scale = if half_span > 0.0 {
+            top / half_span
+        } else {
+            0.0
+        };
+        let by_position = |k: f64| ((k * 0.5 - half_lo) * scale).clamp(0.0, top) as i64 as u64;
+        if fullest_top_digit(keys, bits, by_position) <= fullest_top_digit(keys, bits, &by_image) {
+            return argsort_by_prefix(keys, out, scratch, inexact(by_position, bits, depth));
+        }
     }
-    // Fixed-point position between the smallest and the largest key: even spread for evenly
-    // spread keys. Each step (halving, subtracting, scaling, clamping, truncating) rounds
-    // monotonically, so a larger key never gets a smaller prefix. Halving keeps `hi - lo` finite.
-    let top = ((1u64 << bits) - 1) as f64;
-    let (half_lo, half_span) = (lo * 0.5, hi * 0.5 - lo * 0.5);
-    let scale = if half_span > 0.0 {
-        top / half_span
+    argsort_by_prefix(keys, out, scratch, inexact(by_image, bits, depth))
+}
+
+/// The key whose totalOrder image is `key` (the inverse of `f64_key`).
+fn f64_from_key(key: u64) -> f64 {
+    f64::from_bits(if key >> 63 == 1 {
+        key ^ (1 << 63)
     } else {
-        0.0
-    };
-    let prefix = |k: f64| ((k * 0.5 - half_lo) * scale).clamp(0.0, top) as i64 as u64;
-    argsort_by_prefix(keys, out, scratch, inexact(prefix, bits));
+        !key
+    })
+}
+
+/// The prefix of `bits` bits that `order` (an order-keeping map to `u64`) gives a key: the top
+/// bits of its distance from `lo`, over the span up to `hi`.
+fn span_prefix<K>(lo: u64, hi: u64, bits: u32, order: impl Fn(K) -> u64) -> impl Fn(K) -> u64 {
+    let span = u64::BITS - (hi - lo).leading_zeros();
+    let shift = span.saturating_sub(bits);
+    move |k| (order(k) - lo) >> shift
+}
+
+/// How many of about a thousand keys sampled evenly from `keys` share the fullest top digit
+/// under `prefix`: the smaller, the more evenly the first pass spreads them.
+fn fullest_top_digit<K: Copy>(keys: &[K], bits: u32, prefix: impl Fn(K) -> u64) -> u32 {
+    let mut counts = [0u32; 1 << DIGIT_BITS];
+    for &k in keys.iter().step_by((keys.len() / 1024).max(1)) {
+        counts[(prefix(k) >> (bits - DIGIT_BITS)) as usize] += 1;
+    }
+    counts.into_iter().max().unwrap_or(0)
 }
 
 /// A float prefix: ties are broken by totalOrder.
 fn inexact(
     prefix: impl Fn(f64) -> u64,
     bits: u32,
-) -> Prefix<impl Fn(f64) -> u64, impl Fn(&f64, &f64) -> Ordering> {
+    depth: u32,
+) -> Prefix<f64, impl Fn(f64) -> u64, impl Fn(&f64, &f64) -> Ordering> {
     Prefix {
         prefix,
         bits,
         exact: false,
         cmp: f64::total_cmp,
+        resort: argsort_f64_at,
+        depth,
     }
 }

@@ -177,6 +177,14 @@ fn float_key_shapes() -> Vec<(String, Vec<f64>)> {
                 .collect(),
         ),
         ("all equal".into(), vec![2.5; 10_000]),
+        (
+            // Bunched at every scale: groups sharing a prefix, inside them more groups.
+            "nested bunches".into(),
+            unit(100_000, 19)
+                .iter()
+                .map(|u| (u * 60.0).exp2().recip())
+                .collect(),
+        ),
     ];
     // One far outlier: all other keys share one prefix.
     let mut outlier: Vec<f64> = unit(20_000, 9)
