@@ -2,10 +2,12 @@
 //!
 //! Each key is mapped to a short prefix that never breaks the key order (a smaller key never gets
 //! a larger prefix), and `prefix << b | index` is packed into one `u64`, `b` bits holding the
-//! index. A least-significant-digit radix sort on the prefix digits moves 8-byte values in a few
-//! streaming passes, and keeps equal prefixes in index order (LSD passes are stable). Keys that
-//! share a prefix are then put in order by their full keys, stably, which is rare: prefixes have
-//! about 12 more bits than needed to tell `n` keys apart, spread over the range the keys span.
+//! index. A first pass spreads the values by their top prefix digit into 256 buckets; within
+//! each bucket, small enough for the cache, least-significant-digit passes sort the rest of the
+//! prefix and keep equal prefixes in index order (LSD passes are stable). Keys that share a
+//! prefix are then put in order by their full keys, stably, which is rare for keys spread over
+//! their range (prefixes have 8 bits more than the index), and handled by sorting the group again
+//! over its own range when keys bunch.
 //!
 //! Only keys are compared, never payloads or indices, so equal keys keep their input order.
 
