@@ -18,10 +18,10 @@ use pyo3::{ffi, intern, Borrowed};
 use crate::boundary::{raising, Raised};
 use crate::state::Ref;
 
-type PyIterSend =
+pub(crate) type PyIterSend =
     unsafe extern "C" fn(*mut ffi::PyObject, *mut ffi::PyObject, *mut *mut ffi::PyObject) -> c_int;
 
-fn py_iter_send() -> Option<PyIterSend> {
+pub(crate) fn py_iter_send() -> Option<PyIterSend> {
     static FOUND: OnceLock<Option<PyIterSend>> = OnceLock::new();
     *FOUND.get_or_init(|| {
         // SAFETY: a NUL-terminated name looked up in the process's global symbols.
@@ -49,9 +49,14 @@ pub(crate) fn init(py: Python<'_>) -> PyResult<()> {
 
 /// Whether `obj` is exactly a native coroutine (its own `__await__` iterator, with `send`).
 pub(crate) fn is_coroutine(obj: &Bound<'_, PyAny>) -> bool {
+    is_coroutine_ptr(obj.as_ptr())
+}
+
+/// `is_coroutine`, for a live object held some other way.
+pub(crate) fn is_coroutine_ptr(obj: *mut ffi::PyObject) -> bool {
     let coroutine = COROUTINE_TYPE.load(Ordering::Acquire);
-    // SAFETY: a live object: its type can be read.
-    !coroutine.is_null() && unsafe { ffi::Py_TYPE(obj.as_ptr()) } == coroutine
+    // SAFETY: a live object (the caller's): its type can be read.
+    !coroutine.is_null() && unsafe { ffi::Py_TYPE(obj) } == coroutine
 }
 
 /// What sending a value into an iterator (or resuming an awaitable) did.

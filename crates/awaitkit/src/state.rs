@@ -10,6 +10,8 @@ use std::ptr::NonNull;
 use pyo3::prelude::*;
 use pyo3::{ffi, Borrowed};
 
+use crate::send::is_coroutine_ptr;
+
 /// `int cb(PyObject *aw, PyObject *value)`: a result, `async with` body or error callback.
 pub type ValueCallback = extern "C" fn(*mut ffi::PyObject, *mut ffi::PyObject) -> i32;
 /// `int cb(PyObject *aw)`: a deferred step.
@@ -148,6 +150,11 @@ impl Steps {
             }
             at => self.rest.insert(at - 1, step),
         }
+    }
+
+    /// Whether the first step awaits a native coroutine (see `send::is_coroutine`).
+    pub(crate) fn front_awaits_coroutine(&self) -> bool {
+        matches!(&self.first, Some(Step::Await { awaitable, .. }) if is_coroutine_ptr(awaitable.as_ptr()))
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Step> {
