@@ -418,11 +418,14 @@ impl<'a> Awaitable<'a> {
                 },
             }
         };
-        // A bug must not leave the awaitable "running" forever (as in `resume_general`).
-        catch_unwind(AssertUnwindSafe(|| {
-            self.send_usual(py, cur, value, iter_send)
-        }))
-        .unwrap_or_else(|_| self.end(py, &mut None, panicked()))
+        // A bug must not leave the awaitable "running" forever: if `send_usual` panics, the
+        // guard finishes it, and `boundary::direct` raises the SystemError that
+        // `resume_general` would (no `catch_unwind` here: it would keep `cur` and the closure's
+        // captures on the stack; a guard costs nothing unless it unwinds).
+        let guard = Running(self);
+        let sent = self.send_usual(py, cur, value, iter_send);
+        std::mem::forget(guard);
+        sent
     }
 
     /// The usual resumption, once started (see `resume`).
@@ -515,6 +518,7 @@ impl<'a> Awaitable<'a> {
     }
 
     /// Any resumption: `resume`'s usual path, and everything else.
+    #[cold]
     #[inline(never)]
     fn resume_general<'py>(self, py: Python<'py>, mode: Mode<'py>) -> Sent<'py> {
         let started = {
@@ -574,6 +578,18 @@ impl<'a> Awaitable<'a> {
         drop(st);
         drop(old);
         sent
+    }
+}
+
+/// Finishes an awaitable whose usual resumption panicked (it is forgotten otherwise).
+struct Running<'a>(Awaitable<'a>);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        if let Some(mut st) = self.0.try_st() {
+            st.running = false;
+            st.done = true;
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use std::ptr;
 use pyo3::prelude::*;
 use pyo3::{ffi, intern, Borrowed};
 
-use crate::boundary::{attached, direct, raising};
+use crate::boundary::{attached, direct, raising, unusual};
 use crate::misuse::{index, Misuse};
 use crate::object::{new_object, type_ptr, Awaitable};
 use crate::send::is_coroutine;
@@ -36,7 +36,7 @@ fn entry<R: Copy>(failed: R, body: impl FnOnce(Python<'_>) -> Result<R, Misuse>)
 /// `aw` as an `awaitkit.Awaitable`.
 fn awaitable<'a>(aw: Obj) -> Result<Awaitable<'a>, Misuse> {
     // SAFETY: NULL or a live object by the caller's contract, alive for the call.
-    unsafe { Awaitable::from_ptr(aw) }.ok_or(Misuse::NotAnAwaitable(aw))
+    unsafe { Awaitable::from_ptr(aw) }.ok_or_else(|| unusual(Misuse::NotAnAwaitable(aw)))
 }
 
 /// `obj` (borrowed, not NULL) as an object; `null` says what it is when it is NULL.
@@ -46,28 +46,27 @@ fn object<'a, 'py>(
     null: &'static str,
 ) -> Result<Borrowed<'a, 'py, PyAny>, Misuse> {
     // SAFETY: NULL or a live object by the caller's contract, alive for the call.
-    unsafe { Borrowed::from_ptr_or_opt(py, obj) }.ok_or(Misuse::BadArgument(null))
+    unsafe { Borrowed::from_ptr_or_opt(py, obj) }.ok_or_else(|| unusual(Misuse::BadArgument(null)))
 }
 
 /// Queues `step` on `aw`, unless `aw` has finished.
-#[inline]
+#[inline(always)]
 fn push(aw: Awaitable<'_>, step: Step) -> Result<(), Misuse> {
-    let refused = {
-        let mut st = aw.st();
-        if st.done {
-            Some(step)
-        } else {
-            st.push(step);
-            None
-        }
-    };
-    match refused {
-        None => Ok(()),
-        Some(step) => {
-            drop(step); // released after the borrow
-            Err(Misuse::Finished)
-        }
+    let mut st = aw.st();
+    if st.done {
+        drop(st);
+        return refuse_step(step);
     }
+    st.push(step);
+    Ok(())
+}
+
+/// `push` on an awaitable that has finished.
+#[cold]
+#[inline(never)]
+fn refuse_step(step: Step) -> Result<(), Misuse> {
+    drop(step); // released after the borrow
+    Err(Misuse::Finished)
 }
 
 /// `new_awaitable` (`new` is a C++ keyword): a new, empty awaitable (a new reference), or NULL.
@@ -91,14 +90,14 @@ pub unsafe extern "C" fn add_await(
         let aw = awaitable(aw)?;
         let target = object(py, awaitable_, "awaitkit: the awaitable is NULL")?;
         if target.as_ptr() == aw.as_ptr() {
-            return Err(Misuse::AwaitsItself);
+            return Err(unusual(Misuse::AwaitsItself));
         }
         // A native coroutine (the usual case) needs no look-up.
         if !is_coroutine(&target)
             && !raising(|py| target.hasattr(intern!(py, "__await__")))
                 .map_err(|_| Misuse::Raised)?
         {
-            return Err(Misuse::NotAwaitable(awaitable_));
+            return Err(unusual(Misuse::NotAwaitable(awaitable_)));
         }
         push(
             aw,

@@ -124,10 +124,16 @@ impl Steps {
         self.first.is_none()
     }
 
+    #[inline(always)]
     pub(crate) fn pop_front(&mut self) -> Option<Step> {
         if self.rest.is_empty() {
             return self.first.take();
         }
+        self.pop_front_more()
+    }
+
+    #[inline(never)]
+    fn pop_front_more(&mut self) -> Option<Step> {
         let next = self.rest.pop_front();
         std::mem::replace(&mut self.first, next)
     }
@@ -191,8 +197,19 @@ pub(crate) struct State {
 
 impl State {
     /// Queues `step`: after the running callback's earlier additions, or at the end.
+    #[inline(always)]
     pub(crate) fn push(&mut self, step: Step) {
         self.added = true;
+        // The usual case inline: the first step of an awaitable outside its callbacks.
+        if self.cursor.is_none() && self.steps.first.is_none() {
+            self.steps.first = Some(step);
+        } else {
+            self.push_more(step);
+        }
+    }
+
+    #[inline(never)]
+    fn push_more(&mut self, step: Step) {
         match self.cursor {
             Some(at) => {
                 let at = at.min(self.steps.len());
