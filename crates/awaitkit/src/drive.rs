@@ -20,7 +20,7 @@ use crate::callbacks::{classify, no_stop_iteration, Outcome};
 use crate::close::close_pending;
 use crate::object::Awaitable;
 use crate::send::{await_iter, is_coroutine, py_iter_send, send, throw, PyIterSend, Sent};
-use crate::state::{Current, OnResult, Ref, Step, ValueCallback};
+use crate::state::{decref, incref, Current, OnResult, Ref, Step, ValueCallback};
 
 /// How the awaitable is resumed.
 #[derive(Clone, Copy)]
@@ -52,6 +52,16 @@ struct Run<'a> {
 
 pub(crate) fn none(py: Python<'_>) -> Borrowed<'_, '_, PyAny> {
     BoundObject::into_any(PyNone::get(py))
+}
+
+/// A new reference to None.
+fn new_none(py: Python<'_>) -> Bound<'_, PyAny> {
+    let none = none(py).as_ptr();
+    // SAFETY: the GIL is held (`py`); None lives for ever. The new reference goes to the `Bound`.
+    unsafe {
+        incref(none);
+        Bound::from_owned_ptr(py, none)
+    }
 }
 
 /// On to the next step.
@@ -378,7 +388,10 @@ impl<'a> Awaitable<'a> {
     /// the next step's), which yields, or returns to a result callback that returns 0, after
     /// which no step is left. It does what the general path (`resume_general`, `drive`) does, in
     /// the same order; whatever else happens goes on there.
-    #[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
+    ///
+    /// Inline in `am_send` (how Python 3.10 and 3.11 resume it, and asyncio's tasks); the other
+    /// callers use `resume_outlined`.
+    #[inline(always)]
     pub(crate) fn resume<'py>(self, py: Python<'py>, mode: Mode<'py>) -> Sent<'py> {
         let (Mode::Send(value), Some(iter_send)) = (mode, py_iter_send()) else {
             return self.resume_general(py, mode);
@@ -426,6 +439,14 @@ impl<'a> Awaitable<'a> {
         let sent = self.send_usual(py, cur, value, iter_send);
         std::mem::forget(guard);
         sent
+    }
+
+    /// `resume`, out of line: for `__next__` (how Python 3.9 and 3.12+ resume it), `send` and
+    /// `throw`.
+    #[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
+    #[inline(never)]
+    pub(crate) fn resume_outlined<'py>(self, py: Python<'py>, mode: Mode<'py>) -> Sent<'py> {
+        self.resume(py, mode)
     }
 
     /// The usual resumption, once started (see `resume`).
@@ -482,7 +503,8 @@ impl<'a> Awaitable<'a> {
                 flow
             });
         }
-        drop(sent);
+        // SAFETY: the reference `sent` owned (`Bound`'s drop would call `Py_DecRef`).
+        unsafe { decref(sent.into_ptr()) };
         drop(iter);
         // As `start_next`, with no step left.
         let mut st = self.st();
@@ -494,7 +516,7 @@ impl<'a> Awaitable<'a> {
         st.done = true;
         let result = st.result.take();
         drop(st);
-        Sent::Returned(result.map_or_else(|| none(py).to_owned(), |r| r.into_bound(py)))
+        Sent::Returned(result.map_or_else(|| new_none(py), |r| r.into_bound(py)))
     }
 
     /// The rest of a resumption that left the usual path: from `first`'s flow on, in `drive`.

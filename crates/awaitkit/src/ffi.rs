@@ -102,7 +102,8 @@ pub unsafe extern "C" fn add_await(
         push(
             aw,
             Step::Await {
-                awaitable: Ref::new(target.to_owned()),
+                // SAFETY: the GIL is held; a live object (borrowed for the call).
+                awaitable: unsafe { Ref::from_borrowed(target.as_ptr()) },
                 on_result: on_result.map_or(OnResult::Ignore, OnResult::Call),
                 on_error,
             },
@@ -213,7 +214,9 @@ pub unsafe extern "C" fn set_result(aw: Obj, result: Obj) -> i32 {
     entry(-1, |py| {
         let aw = awaitable(aw)?;
         let result = object(py, result, "awaitkit: the result is NULL")?;
-        let old = aw.st().result.replace(Ref::new(result.to_owned()));
+        // SAFETY: the GIL is held; a live object (borrowed for the call).
+        let result = unsafe { Ref::from_borrowed(result.as_ptr()) };
+        let old = aw.st().result.replace(result);
         drop(old); // after the borrow: releasing it may run any code
         Ok(0)
     })

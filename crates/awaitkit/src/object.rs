@@ -18,7 +18,7 @@ use pyo3::types::PyType;
 use crate::boundary::{attached, direct, unusual};
 use crate::freelist;
 use crate::protocol;
-use crate::state::State;
+use crate::state::{decref, State};
 
 /// The memory layout of an `awaitkit.Awaitable`.
 #[repr(C)]
@@ -148,7 +148,7 @@ unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {
                 unusual(ffi::PyObject_GC_Del)(obj.cast());
             }
             // Instances of a heap type hold a reference to it.
-            ffi::Py_DECREF(tp.cast());
+            decref(tp.cast());
         }
     })
 }

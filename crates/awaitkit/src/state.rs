@@ -26,7 +26,58 @@ pub type DeferCallback = extern "C" fn(*mut ffi::PyObject) -> i32;
 /// the thread (it is neither `Send` nor `Sync`).
 pub(crate) struct Ref(NonNull<ffi::PyObject>);
 
+/// `Py_INCREF`, inline, as every C extension built for the stable ABI of Python 3.9 does it (the
+/// limited API's `Py_INCREF` of 3.9 to 3.11 is `op->ob_refcnt++`, in the extension's own code):
+/// CPython keeps that working on every later version, immortal objects included (PEP 683: their
+/// count is such that those increments and decrements never bring it to zero). PyO3 calls
+/// `Py_IncRef` instead: a call into libpython for every reference, on the paths of every `await`.
+///
+/// # Safety
+/// The GIL is held and `obj` is a live object (abi3 modules never run on a free-threaded
+/// Python, whose objects have another header).
+#[inline(always)]
+pub(crate) unsafe fn incref(obj: *mut ffi::PyObject) {
+    // SAFETY: `ob_refcnt`, a `Py_ssize_t`, is the first field of every object (above); the GIL
+    // serializes the access.
+    unsafe { *obj.cast::<ffi::Py_ssize_t>() += 1 }
+}
+
+/// `Py_DECREF`, inline, as `incref` (the limited API's `Py_DECREF` of 3.9 to 3.11:
+/// `if (--op->ob_refcnt == 0) _Py_Dealloc(op)`).
+///
+/// # Safety
+/// As `incref`, and the caller owns the reference released.
+#[inline(always)]
+pub(crate) unsafe fn decref(obj: *mut ffi::PyObject) {
+    // SAFETY: as in `incref`; the last reference gone, the object is deallocated, as CPython's
+    // own `Py_DECREF` does it.
+    unsafe {
+        let count = obj.cast::<ffi::Py_ssize_t>();
+        *count -= 1;
+        if *count == 0 {
+            _Py_Dealloc(obj);
+        }
+    }
+}
+
+extern "C" {
+    /// In the stable ABI (`abi_only`) since the limited API's `Py_DECREF` calls it.
+    fn _Py_Dealloc(obj: *mut ffi::PyObject);
+}
+
 impl Ref {
+    /// A new reference to `obj`.
+    ///
+    /// # Safety
+    /// The GIL is held and `obj` is a live object (not NULL).
+    pub(crate) unsafe fn from_borrowed(obj: *mut ffi::PyObject) -> Ref {
+        // SAFETY: the caller's contract.
+        unsafe {
+            incref(obj);
+            Ref(NonNull::new_unchecked(obj))
+        }
+    }
+
     /// Takes over the reference of `obj`.
     pub(crate) fn new(obj: Bound<'_, PyAny>) -> Ref {
         let ptr = obj.into_ptr();
@@ -54,7 +105,7 @@ impl Ref {
 impl Drop for Ref {
     fn drop(&mut self) {
         // SAFETY: see the type's comment: the GIL is held and this reference is owned.
-        unsafe { ffi::Py_DECREF(self.as_ptr()) }
+        unsafe { decref(self.as_ptr()) }
     }
 }
 
