@@ -17,7 +17,7 @@ use pyo3::{ffi, intern, Borrowed};
 use crate::boundary::{attached, direct, raising, unusual};
 use crate::misuse::{index, Misuse};
 use crate::object::{new_object, type_ptr, Awaitable};
-use crate::send::is_coroutine;
+use crate::send::{is_coroutine, is_coroutine_ptr};
 use crate::state::{DeferCallback, OnResult, Ref, Step, ValueCallback};
 
 type Obj = *mut ffi::PyObject;
@@ -81,6 +81,42 @@ pub extern "C" fn new_awaitable() -> Obj {
 /// GIL held; `aw` and `awaitable` NULL or live objects.
 #[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub unsafe extern "C" fn add_await(
+    aw: Obj,
+    awaitable_: Obj,
+    on_result: Option<ValueCallback>,
+    on_error: Option<ValueCallback>,
+) -> i32 {
+    // The usual case, compact and with nothing that can panic (so no `entry` needed): a native
+    // coroutine as the first step of an awaitable, outside its callbacks. The same checks and
+    // the same result as `add_await_general`, which does everything else.
+    // SAFETY: NULL or a live object by the caller's contract, alive for the call.
+    if let Some(target) = unsafe { Awaitable::from_ptr(aw) } {
+        if !awaitable_.is_null() && awaitable_ != aw && is_coroutine_ptr(awaitable_) {
+            if let Some(mut st) = target.try_st() {
+                if !st.done && st.cursor.is_none() && st.steps.is_empty() {
+                    st.added = true;
+                    st.steps.push_back(Step::Await {
+                        // SAFETY: the GIL is held; a live object (borrowed for the call).
+                        awaitable: unsafe { Ref::from_borrowed(awaitable_) },
+                        on_result: on_result.map_or(OnResult::Ignore, OnResult::Call),
+                        on_error,
+                    });
+                    return 0;
+                }
+            }
+        }
+    }
+    // SAFETY: this function's contract.
+    unsafe { add_await_general(aw, awaitable_, on_result, on_error) }
+}
+
+/// `add_await`, every case.
+///
+/// # Safety
+/// As `add_await`.
+#[cold]
+#[inline(never)]
+unsafe fn add_await_general(
     aw: Obj,
     awaitable_: Obj,
     on_result: Option<ValueCallback>,
@@ -211,6 +247,30 @@ pub unsafe extern "C" fn async_with(
 /// GIL held; `aw` and `result` NULL or live objects.
 #[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub unsafe extern "C" fn set_result(aw: Obj, result: Obj) -> i32 {
+    // The usual case, compact and with nothing that can panic (as in `add_await`).
+    // SAFETY: NULL or a live object by the caller's contract, alive for the call.
+    if let Some(target) = unsafe { Awaitable::from_ptr(aw) } {
+        if !result.is_null() {
+            if let Some(mut st) = target.try_st() {
+                // SAFETY: the GIL is held; a live object (borrowed for the call).
+                let old = st.result.replace(unsafe { Ref::from_borrowed(result) });
+                drop(st);
+                drop(old); // after the borrow: releasing it may run any code
+                return 0;
+            }
+        }
+    }
+    // SAFETY: this function's contract.
+    unsafe { set_result_general(aw, result) }
+}
+
+/// `set_result`, every case.
+///
+/// # Safety
+/// As `set_result`.
+#[cold]
+#[inline(never)]
+unsafe fn set_result_general(aw: Obj, result: Obj) -> i32 {
     entry(-1, |py| {
         let aw = awaitable(aw)?;
         let result = object(py, result, "awaitkit: the result is NULL")?;

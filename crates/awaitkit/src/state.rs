@@ -189,6 +189,7 @@ impl Steps {
         std::mem::replace(&mut self.first, next)
     }
 
+    #[inline(always)]
     pub(crate) fn push_back(&mut self, step: Step) {
         if self.first.is_none() {
             self.first = Some(step);
