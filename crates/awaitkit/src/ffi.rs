@@ -314,7 +314,7 @@ pub unsafe extern "C" fn save_values(aw: Obj, values: *const Obj, n: usize) -> i
             .iter()
             .map(|&v| object(py, v, "awaitkit: a value is NULL").map(|v| Ref::new(v.to_owned())))
             .collect::<Result<Vec<_>, _>>()?;
-        aw.st().values.extend(objects);
+        aw.st().saved_mut().values.extend(objects);
         Ok(0)
     })
 }
@@ -353,7 +353,7 @@ pub unsafe extern "C" fn unpack_values(aw: Obj, out: *mut Obj, n: usize) -> i32 
         let aw = awaitable(aw)?;
         let st = aw.st();
         // SAFETY: `out` is NULL or `n` writable pointers (the caller's contract).
-        unsafe { write_first(&st.values, out, n, "values", |v| v.as_ptr()) }
+        unsafe { write_first(st.values(), out, n, "values", |v| v.as_ptr()) }
     })
 }
 
@@ -366,7 +366,7 @@ pub unsafe extern "C" fn get_value(aw: Obj, index_: isize) -> Obj {
     entry(ptr::null_mut(), |_| {
         let aw = awaitable(aw)?;
         let st = aw.st();
-        Ok(st.values[index(st.values.len(), index_)?].as_ptr())
+        Ok(st.values()[index(st.values().len(), index_)?].as_ptr())
     })
 }
 
@@ -380,8 +380,8 @@ pub unsafe extern "C" fn set_value(aw: Obj, index_: isize, value: Obj) -> i32 {
         let value = Ref::new(object(py, value, "awaitkit: the value is NULL")?.to_owned());
         let old = {
             let mut st = aw.st();
-            let i = index(st.values.len(), index_)?;
-            std::mem::replace(&mut st.values[i], value)
+            let i = index(st.values().len(), index_)?;
+            std::mem::replace(&mut st.saved_mut().values[i], value)
         };
         drop(old); // after the borrow
         Ok(0)
@@ -403,7 +403,10 @@ pub unsafe extern "C" fn save_arbitrary(aw: Obj, values: *const *mut c_void, n: 
         if n > 0 {
             // SAFETY: `n` readable pointers at `values` by the caller's contract.
             let slice = unsafe { std::slice::from_raw_parts(values, n) };
-            aw.st().arbitrary.extend(slice.iter().map(|&p| p as usize));
+            aw.st()
+                .saved_mut()
+                .arbitrary
+                .extend(slice.iter().map(|&p| p as usize));
         }
         Ok(0)
     })
@@ -419,7 +422,7 @@ pub unsafe extern "C" fn unpack_arbitrary(aw: Obj, out: *mut *mut c_void, n: usi
         let st = aw.st();
         // SAFETY: `out` is NULL or `n` writable pointers (the caller's contract).
         unsafe {
-            write_first(&st.arbitrary, out, n, "arbitrary values", |&p| {
+            write_first(st.arbitrary(), out, n, "arbitrary values", |&p| {
                 p as *mut c_void
             })
         }
@@ -437,7 +440,7 @@ pub unsafe extern "C" fn get_arbitrary(aw: Obj, index_: isize, out: *mut *mut c_
             return Err(Misuse::BadArgument("awaitkit: get_arbitrary got NULL out"));
         }
         let st = aw.st();
-        let p = st.arbitrary[index(st.arbitrary.len(), index_)?];
+        let p = st.arbitrary()[index(st.arbitrary().len(), index_)?];
         // SAFETY: non-NULL and writable by the caller's contract.
         unsafe { *out = p as *mut c_void };
         Ok(0)
@@ -452,8 +455,8 @@ pub unsafe extern "C" fn set_arbitrary(aw: Obj, index_: isize, value: *mut c_voi
     entry(-1, |_| {
         let aw = awaitable(aw)?;
         let mut st = aw.st();
-        let i = index(st.arbitrary.len(), index_)?;
-        st.arbitrary[i] = value as usize;
+        let i = index(st.arbitrary().len(), index_)?;
+        st.saved_mut().arbitrary[i] = value as usize;
         Ok(0)
     })
 }

@@ -237,8 +237,9 @@ pub(crate) struct State {
     /// Where a running callback's new steps go: right after the step that runs it, in order.
     pub(crate) cursor: Option<usize>,
     pub(crate) result: Option<Ref>,
-    pub(crate) values: Vec<Ref>,
-    pub(crate) arbitrary: Vec<usize>,
+    /// The saved values, made on first use: most awaitables save none, and an empty state is
+    /// quicker to make and to check (every `await` makes one and drops one).
+    pub(crate) saved: Option<Box<Saved>>,
     pub(crate) added: bool,
     pub(crate) awaited: bool,
     pub(crate) started: bool,
@@ -247,7 +248,26 @@ pub(crate) struct State {
     pub(crate) cancelled: bool,
 }
 
+/// What `save_values` and `save_arbitrary` saved.
+#[derive(Default)]
+pub(crate) struct Saved {
+    pub(crate) values: Vec<Ref>,
+    pub(crate) arbitrary: Vec<usize>,
+}
+
 impl State {
+    pub(crate) fn values(&self) -> &[Ref] {
+        self.saved.as_deref().map_or(&[], |saved| &saved.values)
+    }
+
+    pub(crate) fn arbitrary(&self) -> &[usize] {
+        self.saved.as_deref().map_or(&[], |saved| &saved.arbitrary)
+    }
+
+    pub(crate) fn saved_mut(&mut self) -> &mut Saved {
+        self.saved.get_or_insert_with(Box::default)
+    }
+
     /// Queues `step`: after the running callback's earlier additions, or at the end.
     #[inline(always)]
     pub(crate) fn push(&mut self, step: Step) {
@@ -283,8 +303,7 @@ impl State {
             && self.steps.rest.capacity() == 0
             && self.current.is_none()
             && self.result.is_none()
-            && self.values.capacity() == 0
-            && self.arbitrary.capacity() == 0
+            && self.saved.is_none()
     }
 
     /// Every object the state holds a reference to (for the GC's traversal).
@@ -306,7 +325,7 @@ impl State {
             .chain(current)
             .flatten()
             .chain(&self.result)
-            .chain(&self.values)
+            .chain(self.values())
     }
 }
 
@@ -352,7 +371,7 @@ mod tests {
     fn an_empty_state_holds_nothing_to_release() {
         let mut st = State::default();
         assert!(st.holds_nothing());
-        st.arbitrary.push(1);
+        st.saved_mut().arbitrary.push(1);
         assert!(!st.holds_nothing());
         let mut st = State::default();
         st.push(Step::Defer(nothing));
