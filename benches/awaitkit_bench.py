@@ -14,8 +14,8 @@ Rows (targets from the awaitkit issue):
 All variants run in ONE asyncio event loop (the same task, the same loop state), in short
 batches: `for _ in range(n): total += await f(make())`, timed with time.perf_counter_ns inside the
 coroutine (creating the inner coroutine and the loop's own step included, alike in every
-variant). They take turns in every round, the order rotating from round to round, for ROUNDS
-rounds. The table shows each variant's median ns per await, and as the ratio the median of the
+variant). They take turns in every round, in an order rotated and reversed from round to round
+(each variant before and after each other equally often), for ROUNDS rounds. The table shows each variant's median ns per await, and as the ratio the median of the
 per-round ratios (awaitkit's batch against the peer's batch of the same round, run next to it).
 Why not one event loop per variant and the best of a few long runs (as before): two event loops
 running identical code differed by up to +-15-25% between runs on a shared VM (an A/A test: the
@@ -84,7 +84,7 @@ def variants():
 
 def bench(make, n):
     """Each variant's (and the floor's) ns per await in every round: all of them in one event loop,
-    in batches of n awaits, taking turns in every round (the order rotates), so that drift (a
+    in batches of n awaits, taking turns in every round (in a balanced order), so that drift (a
     neighbour's build) hits them alike and every pair of batches compared ran side by side."""
     runs = [(name, lambda count, fn=fn: driver(fn, make, count)) for name, fn in variants().items()]
     runs.append(("floor", lambda count: floor_driver(make, count)))
@@ -94,8 +94,12 @@ def bench(make, n):
         for _, run in runs:  # warm-up: first calls, allocator, the loop's own structures
             await run(n)
         for r in range(ROUNDS):
-            first = r % len(runs)
-            for name, run in runs[first:] + runs[:first]:
+            # Rotated, and every other round reversed: each variant runs first, last, before and
+            # after each other one equally often (a fixed order gave the batch after awaitkit's,
+            # the wrapper's, a ~0.5% handicap in an A/A test).
+            first = (r // 2) % len(runs)
+            order = runs[first:] + runs[:first]
+            for name, run in order[::-1] if r % 2 else order:
                 ns, total = await run(n)
                 if total != 2 * n:
                     raise SystemExit(f"{name}: checksum {total} != {2 * n}: the loop did not do the work")

@@ -95,7 +95,7 @@ pub unsafe extern "C" fn add_await(
             if let Some(mut st) = target.try_st() {
                 if !st.done && st.cursor.is_none() && st.steps.is_empty() {
                     st.added = true;
-                    st.steps.push_back(Step::Await {
+                    st.steps.set_only(Step::Await {
                         // SAFETY: the GIL is held; a live object (borrowed for the call).
                         awaitable: unsafe { Ref::from_borrowed(awaitable_) },
                         on_result: on_result.map_or(OnResult::Ignore, OnResult::Call),

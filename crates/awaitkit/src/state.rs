@@ -189,7 +189,14 @@ impl Steps {
         std::mem::replace(&mut self.first, next)
     }
 
+    /// Makes `step` the only one: the queue is empty (checked by the caller).
     #[inline(always)]
+    pub(crate) fn set_only(&mut self, step: Step) {
+        debug_assert!(self.is_empty() && self.rest.is_empty());
+        // Nothing to drop: the slot is empty (so no drop code on the paths of every `await`).
+        std::mem::forget(self.first.replace(step));
+    }
+
     pub(crate) fn push_back(&mut self, step: Step) {
         if self.first.is_none() {
             self.first = Some(step);
