@@ -38,9 +38,13 @@ import awaitkit
 import capreg_aw_bench as ext
 from _machine import cpu_model, cpu_ticks, native_build
 
-N_FAST = 5_000  # awaits per timed batch, coroutine returning at once
-N_SLEEP = 1_000  # awaits per timed batch, coroutine doing one asyncio.sleep(0)
-ROUNDS = int(os.environ.get("AWAITKIT_BENCH_ROUNDS", "100"))  # each variant once per round
+# Short batches, many rounds: on a busy VM a batch that shares its core with a neighbour's build
+# is ~1.5x slower; the shorter the batches, the fewer of them are hit (A/A test, the wrapper
+# against itself with sleep(0): standard deviation of the ratio 0.011 with 100 rounds of 1,000
+# awaits, 0.003 with 400 rounds of 250, the same work).
+N_FAST = 1_000  # awaits per timed batch, coroutine returning at once
+N_SLEEP = 250  # awaits per timed batch, coroutine doing one asyncio.sleep(0)
+ROUNDS = int(os.environ.get("AWAITKIT_BENCH_ROUNDS", "400"))  # each variant once per round
 
 
 async def one():
