@@ -333,7 +333,7 @@ impl Run<'_> {
 
     /// The general drive: sends (or throws) into the awaitable being awaited and starts the
     /// next steps until one suspends, none is left, or an error propagates. Out of line: the
-    /// usual resumption (`drive_usual`) does not come here.
+    /// usual resumption (`Awaitable::resume`) does not come here.
     #[inline(never)]
     fn drive<'py>(&mut self, py: Python<'py>, mut mode: Mode<'py>) -> Flow<'py> {
         loop {
@@ -474,8 +474,11 @@ impl<'a> Awaitable<'a> {
         if rc == 1 {
             let mut st = self.st();
             st.running = false;
-            // Nothing else puts an awaitable there while this runs: it was None.
-            st.current = Some(cur);
+            // Nothing else puts an awaitable there while this runs: `old` is None (released
+            // after the borrow all the same, as in `end`).
+            let old = st.current.replace(cur);
+            drop(st);
+            drop(old);
             return Sent::Yielded(sent);
         }
         let Current {
