@@ -49,6 +49,16 @@ pub(crate) fn direct<R: Copy>(failed: R, f: impl FnOnce(Python<'_>) -> R) -> R {
         .unwrap_or_else(|_| attached(failed, |_| Err(panicked())))
 }
 
+/// `value`, on a path that is not the usual one: calling this (a cold function) tells the
+/// compiler so, which then places that path's code after the usual path's, keeping the code that
+/// runs at every `await` on as few cache lines as possible (`std::hint::cold_path` is newer than
+/// the crate's minimum Rust).
+#[cold]
+#[inline(never)]
+pub(crate) fn unusual<T>(value: T) -> T {
+    value
+}
+
 /// Proof that a Python exception is set (the thread's error indicator). Errors travel through
 /// the hot paths this way, as in C: no PyO3 error object to release, so no need to attach.
 #[derive(Clone, Copy, Debug)]

@@ -19,10 +19,11 @@ use crate::boundary::{attached, raise, raising, Raised};
 use crate::callbacks::{classify, no_stop_iteration, Outcome};
 use crate::close::close_pending;
 use crate::object::Awaitable;
-use crate::send::{await_iter, is_coroutine, send, throw, Sent};
-use crate::state::{Current, OnResult, Ref, Step, ValueCallback};
+use crate::send::{await_iter, is_coroutine, py_iter_send, send, throw, PyIterSend, Sent};
+use crate::state::{decref, incref, Current, OnResult, Ref, Step, ValueCallback};
 
 /// How the awaitable is resumed.
+#[derive(Clone, Copy)]
 pub(crate) enum Mode<'py> {
     /// Send this value (borrowed: the caller holds it for the whole resumption).
     Send(Borrowed<'py, 'py, PyAny>),
@@ -51,6 +52,16 @@ struct Run<'a> {
 
 pub(crate) fn none(py: Python<'_>) -> Borrowed<'_, '_, PyAny> {
     BoundObject::into_any(PyNone::get(py))
+}
+
+/// A new reference to None.
+fn new_none(py: Python<'_>) -> Bound<'_, PyAny> {
+    let none = none(py).as_ptr();
+    // SAFETY: the GIL is held (`py`); None lives for ever. The new reference goes to the `Bound`.
+    unsafe {
+        incref(none);
+        Bound::from_owned_ptr(py, none)
+    }
 }
 
 /// On to the next step.
@@ -109,19 +120,27 @@ impl Run<'_> {
     fn start_next<'py>(&mut self, py: Python<'py>) -> Flow<'py> {
         match self.aw.next_step() {
             None => Flow::Return,
-            Some(Step::Await {
+            Some(step) => self.start_step(py, step),
+        }
+    }
+
+    /// Starts `step`.
+    #[inline(never)]
+    fn start_step<'py>(&mut self, py: Python<'py>, step: Step) -> Flow<'py> {
+        match step {
+            Step::Await {
                 awaitable,
                 on_result,
                 on_error,
-            }) => self.start_await(awaitable.into_bound(py), on_result, on_error),
-            Some(Step::Defer(f)) => {
+            } => self.start_await(awaitable.into_bound(py), on_result, on_error),
+            Step::Defer(f) => {
                 let (rc, _) = self.aw.run_callback(|| f(self.aw.as_ptr()));
                 match classify(rc, "defer callback") {
                     Outcome::Ok => next(py),
                     Outcome::Error(raised) | Outcome::Propagate(raised) => self.fail(py, raised),
                 }
             }
-            Some(Step::Exit { exit, on_error }) => self.exit_block(exit.into_bound(py), on_error),
+            Step::Exit { exit, on_error } => self.exit_block(exit.into_bound(py), on_error),
         }
     }
 
@@ -312,6 +331,10 @@ impl Run<'_> {
         }
     }
 
+    /// The general drive: sends (or throws) into the awaitable being awaited and starts the
+    /// next steps until one suspends, none is left, or an error propagates. Out of line: the
+    /// usual resumption (`Awaitable::resume`) does not come here.
+    #[inline(never)]
     fn drive<'py>(&mut self, py: Python<'py>, mut mode: Mode<'py>) -> Flow<'py> {
         loop {
             let flow = match (self.cur.take(), mode) {
@@ -325,6 +348,30 @@ impl Run<'_> {
             }
         }
     }
+
+    /// Goes on from `flow` in `drive`, unless it is an end.
+    fn then<'py>(&mut self, py: Python<'py>, flow: Flow<'py>) -> Flow<'py> {
+        match flow {
+            Flow::Continue(mode) => self.drive(py, mode),
+            end => end,
+        }
+    }
+
+    /// A result callback returned `rc`, other than 0 with no exception set.
+    #[cold]
+    #[inline(never)]
+    fn callback_failed<'py>(
+        &mut self,
+        py: Python<'py>,
+        rc: i32,
+        on_error: Option<ValueCallback>,
+    ) -> Flow<'py> {
+        match classify(rc, "result callback") {
+            Outcome::Ok => next(py),
+            Outcome::Error(raised) => self.step_error(py, raised, on_error),
+            Outcome::Propagate(raised) => self.fail(py, raised),
+        }
+    }
 }
 
 impl<'a> Awaitable<'a> {
@@ -334,8 +381,171 @@ impl<'a> Awaitable<'a> {
     ///
     /// The awaitable being awaited is out of the state while it runs (a callback that cancels
     /// finds nothing to close there), and back in it while suspended.
-    #[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
+    ///
+    /// The usual resumption runs here, compact: the code of every `await` goes cold while an
+    /// event loop runs other tasks, so what it brings back into the caches is what it costs.
+    /// It is a send, through `PyIter_Send`, into a native coroutine (the one being awaited, or
+    /// the next step's), which yields, or returns to a result callback that returns 0, after
+    /// which no step is left. It does what the general path (`resume_general`, `drive`) does, in
+    /// the same order; whatever else happens goes on there.
+    ///
+    /// Inline in `am_send` (how Python 3.10 and 3.11 resume it, and asyncio's tasks); the other
+    /// callers use `resume_outlined`.
+    #[inline(always)]
     pub(crate) fn resume<'py>(self, py: Python<'py>, mode: Mode<'py>) -> Sent<'py> {
+        let (Mode::Send(value), Some(iter_send)) = (mode, py_iter_send()) else {
+            return self.resume_general(py, mode);
+        };
+        let (cur, value) = {
+            let mut st = self.st();
+            let usual = !st.running
+                && !st.done
+                && (st.started || value.is_none())
+                && (st.current.is_some() || st.steps.front_awaits_coroutine());
+            if !usual {
+                drop(st);
+                return self.resume_general(py, mode);
+            }
+            st.awaited = true;
+            st.started = true;
+            st.running = true;
+            match st.current.take() {
+                Some(cur) => (cur, value),
+                // `start_next` and `start_await` for a native coroutine, its own iterator: it is
+                // sent None.
+                None => match st.steps.pop_front() {
+                    Some(Step::Await {
+                        awaitable,
+                        on_result,
+                        on_error,
+                    }) => {
+                        let cur = Current {
+                            iter: awaitable,
+                            has_send: true,
+                            on_result,
+                            on_error,
+                        };
+                        (cur, none(py))
+                    }
+                    _ => unreachable!("checked by front_awaits_coroutine"),
+                },
+            }
+        };
+        // A bug must not leave the awaitable "running" forever: if `send_usual` panics, the
+        // guard finishes it, and `boundary::direct` raises the SystemError that
+        // `resume_general` would (no `catch_unwind` here: it would keep `cur` and the closure's
+        // captures on the stack; a guard costs nothing unless it unwinds).
+        let guard = Running(self);
+        let sent = self.send_usual(py, cur, value, iter_send);
+        std::mem::forget(guard);
+        sent
+    }
+
+    /// `resume`, out of line: for `__next__` (how Python 3.9 and 3.12+ resume it), `send` and
+    /// `throw`.
+    #[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
+    #[inline(never)]
+    pub(crate) fn resume_outlined<'py>(self, py: Python<'py>, mode: Mode<'py>) -> Sent<'py> {
+        self.resume(py, mode)
+    }
+
+    /// The usual resumption, once started (see `resume`).
+    #[inline(always)]
+    fn send_usual<'py>(
+        self,
+        py: Python<'py>,
+        cur: Current,
+        value: Borrowed<'_, 'py, PyAny>,
+        iter_send: PyIterSend,
+    ) -> Sent<'py> {
+        let mut out: *mut ffi::PyObject = std::ptr::null_mut();
+        // SAFETY: the GIL is held; the iterator and the value are live; `out` is writable.
+        let rc = unsafe { iter_send(cur.iter.as_ptr(), value.as_ptr(), &mut out) };
+        if rc < 0 {
+            // As `step_inner`: the step's error callback decides, then `cur` is dropped.
+            return self.resume_rest(py, |run| {
+                let flow = run.step_error(py, Raised, cur.on_error);
+                drop(cur);
+                flow
+            });
+        }
+        // SAFETY: on PYGEN_NEXT (1) and PYGEN_RETURN (0), `out` is a new reference.
+        let sent = unsafe { Bound::from_owned_ptr(py, out) };
+        if rc == 1 {
+            let mut st = self.st();
+            st.running = false;
+            // Nothing else puts an awaitable there while this runs: `old` is None (released
+            // after the borrow all the same, as in `end`).
+            let old = st.current.replace(cur);
+            drop(st);
+            drop(old);
+            return Sent::Yielded(sent);
+        }
+        let Current {
+            iter,
+            on_result,
+            on_error,
+            ..
+        } = cur;
+        let OnResult::Call(cb) = on_result else {
+            // As `step_inner` (`on_value`, then what is left of `cur` is dropped).
+            return self.resume_rest(py, |run| {
+                let flow = run.on_value(sent, on_result, on_error);
+                drop(iter);
+                flow
+            });
+        };
+        // As `on_value`.
+        let (rc, _) = self.run_callback(|| cb(self.as_ptr(), sent.as_ptr()));
+        // SAFETY: the GIL is held.
+        if rc != 0 || !unsafe { ffi::PyErr_Occurred() }.is_null() {
+            return self.resume_rest(py, |run| {
+                let flow = run.callback_failed(py, rc, on_error);
+                drop(sent);
+                drop(iter);
+                flow
+            });
+        }
+        // SAFETY: the reference `sent` owned (`Bound`'s drop would call `Py_DecRef`).
+        unsafe { decref(sent.into_ptr()) };
+        drop(iter);
+        // As `start_next`, with no step left.
+        let mut st = self.st();
+        if !st.steps.is_empty() {
+            drop(st);
+            return self.resume_rest(py, |run| run.start_next(py));
+        }
+        st.running = false;
+        st.done = true;
+        let result = st.result.take();
+        drop(st);
+        Sent::Returned(result.map_or_else(|| new_none(py), |r| r.into_bound(py)))
+    }
+
+    /// The rest of a resumption that left the usual path: from `first`'s flow on, in `drive`.
+    #[cold]
+    #[inline(never)]
+    fn resume_rest<'py>(
+        self,
+        py: Python<'py>,
+        first: impl FnOnce(&mut Run<'a>) -> Flow<'py>,
+    ) -> Sent<'py> {
+        let mut run = Run {
+            aw: self,
+            cur: None,
+        };
+        let end = catch_unwind(AssertUnwindSafe(|| {
+            let flow = first(&mut run);
+            run.then(py, flow)
+        }))
+        .unwrap_or_else(|_| panicked());
+        self.end(py, &mut run.cur, end)
+    }
+
+    /// Any resumption: `resume`'s usual path, and everything else.
+    #[cold]
+    #[inline(never)]
+    fn resume_general<'py>(self, py: Python<'py>, mode: Mode<'py>) -> Sent<'py> {
         let started = {
             let mut st = self.st();
             let refused = if st.running {
@@ -362,17 +572,20 @@ impl<'a> Awaitable<'a> {
             Err(why) => return Sent::Raised(refuse(why, mode)),
         };
         // A bug must not leave the awaitable "running" forever.
-        let end = catch_unwind(AssertUnwindSafe(|| run.drive(py, mode))).unwrap_or_else(|_| {
-            Flow::Raise(raise(|| {
-                PySystemError::new_err("awaitkit: internal error (a panic was caught)")
-            }))
-        });
+        let end =
+            catch_unwind(AssertUnwindSafe(|| run.drive(py, mode))).unwrap_or_else(|_| panicked());
+        self.end(py, &mut run.cur, end)
+    }
+
+    /// The end of a resumption: the awaitable being awaited (`cur`) back in the state if it
+    /// suspended, the result returned or the exception raised.
+    fn end<'py>(self, py: Python<'py>, cur: &mut Option<Current>, end: Flow<'py>) -> Sent<'py> {
         let mut st = self.st();
         st.running = false;
         // Nothing else puts an awaitable there while this runs: `old` is None.
         let (old, sent) = match end {
             Flow::Yield(value) => (
-                std::mem::replace(&mut st.current, run.cur.take()),
+                std::mem::replace(&mut st.current, cur.take()),
                 Sent::Yielded(value),
             ),
             Flow::Return => {
@@ -391,6 +604,27 @@ impl<'a> Awaitable<'a> {
         drop(old);
         sent
     }
+}
+
+/// Finishes an awaitable whose usual resumption panicked (it is forgotten otherwise).
+struct Running<'a>(Awaitable<'a>);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        if let Some(mut st) = self.0.try_st() {
+            st.running = false;
+            st.done = true;
+        }
+    }
+}
+
+/// A caught panic, raised.
+#[cold]
+#[inline(never)]
+fn panicked() -> Flow<'static> {
+    Flow::Raise(raise(|| {
+        PySystemError::new_err("awaitkit: internal error (a panic was caught)")
+    }))
 }
 
 /// Why `resume` refuses to run.

@@ -14,10 +14,10 @@ use std::ptr;
 use pyo3::prelude::*;
 use pyo3::{ffi, intern, Borrowed};
 
-use crate::boundary::{attached, direct, raising};
+use crate::boundary::{attached, direct, raising, unusual};
 use crate::misuse::{index, Misuse};
 use crate::object::{new_object, type_ptr, Awaitable};
-use crate::send::is_coroutine;
+use crate::send::{is_coroutine, is_coroutine_ptr};
 use crate::state::{DeferCallback, OnResult, Ref, Step, ValueCallback};
 
 type Obj = *mut ffi::PyObject;
@@ -36,7 +36,7 @@ fn entry<R: Copy>(failed: R, body: impl FnOnce(Python<'_>) -> Result<R, Misuse>)
 /// `aw` as an `awaitkit.Awaitable`.
 fn awaitable<'a>(aw: Obj) -> Result<Awaitable<'a>, Misuse> {
     // SAFETY: NULL or a live object by the caller's contract, alive for the call.
-    unsafe { Awaitable::from_ptr(aw) }.ok_or(Misuse::NotAnAwaitable(aw))
+    unsafe { Awaitable::from_ptr(aw) }.ok_or_else(|| unusual(Misuse::NotAnAwaitable(aw)))
 }
 
 /// `obj` (borrowed, not NULL) as an object; `null` says what it is when it is NULL.
@@ -46,28 +46,27 @@ fn object<'a, 'py>(
     null: &'static str,
 ) -> Result<Borrowed<'a, 'py, PyAny>, Misuse> {
     // SAFETY: NULL or a live object by the caller's contract, alive for the call.
-    unsafe { Borrowed::from_ptr_or_opt(py, obj) }.ok_or(Misuse::BadArgument(null))
+    unsafe { Borrowed::from_ptr_or_opt(py, obj) }.ok_or_else(|| unusual(Misuse::BadArgument(null)))
 }
 
 /// Queues `step` on `aw`, unless `aw` has finished.
-#[inline]
+#[inline(always)]
 fn push(aw: Awaitable<'_>, step: Step) -> Result<(), Misuse> {
-    let refused = {
-        let mut st = aw.st();
-        if st.done {
-            Some(step)
-        } else {
-            st.push(step);
-            None
-        }
-    };
-    match refused {
-        None => Ok(()),
-        Some(step) => {
-            drop(step); // released after the borrow
-            Err(Misuse::Finished)
-        }
+    let mut st = aw.st();
+    if st.done {
+        drop(st);
+        return refuse_step(step);
     }
+    st.push(step);
+    Ok(())
+}
+
+/// `push` on an awaitable that has finished.
+#[cold]
+#[inline(never)]
+fn refuse_step(step: Step) -> Result<(), Misuse> {
+    drop(step); // released after the borrow
+    Err(Misuse::Finished)
 }
 
 /// `new_awaitable` (`new` is a C++ keyword): a new, empty awaitable (a new reference), or NULL.
@@ -87,23 +86,60 @@ pub unsafe extern "C" fn add_await(
     on_result: Option<ValueCallback>,
     on_error: Option<ValueCallback>,
 ) -> i32 {
+    // The usual case, compact and with nothing that can panic (so no `entry` needed): a native
+    // coroutine as the first step of an awaitable, outside its callbacks. The same checks and
+    // the same result as `add_await_general`, which does everything else.
+    // SAFETY: NULL or a live object by the caller's contract, alive for the call.
+    if let Some(target) = unsafe { Awaitable::from_ptr(aw) } {
+        if !awaitable_.is_null() && awaitable_ != aw && is_coroutine_ptr(awaitable_) {
+            if let Some(mut st) = target.try_st() {
+                if !st.done && st.cursor.is_none() && st.steps.is_empty() {
+                    st.added = true;
+                    st.steps.set_only(Step::Await {
+                        // SAFETY: the GIL is held; a live object (borrowed for the call).
+                        awaitable: unsafe { Ref::from_borrowed(awaitable_) },
+                        on_result: on_result.map_or(OnResult::Ignore, OnResult::Call),
+                        on_error,
+                    });
+                    return 0;
+                }
+            }
+        }
+    }
+    // SAFETY: this function's contract.
+    unsafe { add_await_general(aw, awaitable_, on_result, on_error) }
+}
+
+/// `add_await`, every case.
+///
+/// # Safety
+/// As `add_await`.
+#[cold]
+#[inline(never)]
+unsafe fn add_await_general(
+    aw: Obj,
+    awaitable_: Obj,
+    on_result: Option<ValueCallback>,
+    on_error: Option<ValueCallback>,
+) -> i32 {
     entry(-1, |py| {
         let aw = awaitable(aw)?;
         let target = object(py, awaitable_, "awaitkit: the awaitable is NULL")?;
         if target.as_ptr() == aw.as_ptr() {
-            return Err(Misuse::AwaitsItself);
+            return Err(unusual(Misuse::AwaitsItself));
         }
         // A native coroutine (the usual case) needs no look-up.
         if !is_coroutine(&target)
             && !raising(|py| target.hasattr(intern!(py, "__await__")))
                 .map_err(|_| Misuse::Raised)?
         {
-            return Err(Misuse::NotAwaitable(awaitable_));
+            return Err(unusual(Misuse::NotAwaitable(awaitable_)));
         }
         push(
             aw,
             Step::Await {
-                awaitable: Ref::new(target.to_owned()),
+                // SAFETY: the GIL is held; a live object (borrowed for the call).
+                awaitable: unsafe { Ref::from_borrowed(target.as_ptr()) },
                 on_result: on_result.map_or(OnResult::Ignore, OnResult::Call),
                 on_error,
             },
@@ -211,10 +247,36 @@ pub unsafe extern "C" fn async_with(
 /// GIL held; `aw` and `result` NULL or live objects.
 #[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub unsafe extern "C" fn set_result(aw: Obj, result: Obj) -> i32 {
+    // The usual case, compact and with nothing that can panic (as in `add_await`).
+    // SAFETY: NULL or a live object by the caller's contract, alive for the call.
+    if let Some(target) = unsafe { Awaitable::from_ptr(aw) } {
+        if !result.is_null() {
+            if let Some(mut st) = target.try_st() {
+                // SAFETY: the GIL is held; a live object (borrowed for the call).
+                let old = st.result.replace(unsafe { Ref::from_borrowed(result) });
+                drop(st);
+                drop(old); // after the borrow: releasing it may run any code
+                return 0;
+            }
+        }
+    }
+    // SAFETY: this function's contract.
+    unsafe { set_result_general(aw, result) }
+}
+
+/// `set_result`, every case.
+///
+/// # Safety
+/// As `set_result`.
+#[cold]
+#[inline(never)]
+unsafe fn set_result_general(aw: Obj, result: Obj) -> i32 {
     entry(-1, |py| {
         let aw = awaitable(aw)?;
         let result = object(py, result, "awaitkit: the result is NULL")?;
-        let old = aw.st().result.replace(Ref::new(result.to_owned()));
+        // SAFETY: the GIL is held; a live object (borrowed for the call).
+        let result = unsafe { Ref::from_borrowed(result.as_ptr()) };
+        let old = aw.st().result.replace(result);
         drop(old); // after the borrow: releasing it may run any code
         Ok(0)
     })
@@ -252,7 +314,7 @@ pub unsafe extern "C" fn save_values(aw: Obj, values: *const Obj, n: usize) -> i
             .iter()
             .map(|&v| object(py, v, "awaitkit: a value is NULL").map(|v| Ref::new(v.to_owned())))
             .collect::<Result<Vec<_>, _>>()?;
-        aw.st().values.extend(objects);
+        aw.st().saved_mut().values.extend(objects);
         Ok(0)
     })
 }
@@ -291,7 +353,7 @@ pub unsafe extern "C" fn unpack_values(aw: Obj, out: *mut Obj, n: usize) -> i32 
         let aw = awaitable(aw)?;
         let st = aw.st();
         // SAFETY: `out` is NULL or `n` writable pointers (the caller's contract).
-        unsafe { write_first(&st.values, out, n, "values", |v| v.as_ptr()) }
+        unsafe { write_first(st.values(), out, n, "values", |v| v.as_ptr()) }
     })
 }
 
@@ -304,7 +366,7 @@ pub unsafe extern "C" fn get_value(aw: Obj, index_: isize) -> Obj {
     entry(ptr::null_mut(), |_| {
         let aw = awaitable(aw)?;
         let st = aw.st();
-        Ok(st.values[index(st.values.len(), index_)?].as_ptr())
+        Ok(st.values()[index(st.values().len(), index_)?].as_ptr())
     })
 }
 
@@ -318,8 +380,8 @@ pub unsafe extern "C" fn set_value(aw: Obj, index_: isize, value: Obj) -> i32 {
         let value = Ref::new(object(py, value, "awaitkit: the value is NULL")?.to_owned());
         let old = {
             let mut st = aw.st();
-            let i = index(st.values.len(), index_)?;
-            std::mem::replace(&mut st.values[i], value)
+            let i = index(st.values().len(), index_)?;
+            std::mem::replace(&mut st.saved_mut().values[i], value)
         };
         drop(old); // after the borrow
         Ok(0)
@@ -341,7 +403,10 @@ pub unsafe extern "C" fn save_arbitrary(aw: Obj, values: *const *mut c_void, n: 
         if n > 0 {
             // SAFETY: `n` readable pointers at `values` by the caller's contract.
             let slice = unsafe { std::slice::from_raw_parts(values, n) };
-            aw.st().arbitrary.extend(slice.iter().map(|&p| p as usize));
+            aw.st()
+                .saved_mut()
+                .arbitrary
+                .extend(slice.iter().map(|&p| p as usize));
         }
         Ok(0)
     })
@@ -357,7 +422,7 @@ pub unsafe extern "C" fn unpack_arbitrary(aw: Obj, out: *mut *mut c_void, n: usi
         let st = aw.st();
         // SAFETY: `out` is NULL or `n` writable pointers (the caller's contract).
         unsafe {
-            write_first(&st.arbitrary, out, n, "arbitrary values", |&p| {
+            write_first(st.arbitrary(), out, n, "arbitrary values", |&p| {
                 p as *mut c_void
             })
         }
@@ -375,7 +440,7 @@ pub unsafe extern "C" fn get_arbitrary(aw: Obj, index_: isize, out: *mut *mut c_
             return Err(Misuse::BadArgument("awaitkit: get_arbitrary got NULL out"));
         }
         let st = aw.st();
-        let p = st.arbitrary[index(st.arbitrary.len(), index_)?];
+        let p = st.arbitrary()[index(st.arbitrary().len(), index_)?];
         // SAFETY: non-NULL and writable by the caller's contract.
         unsafe { *out = p as *mut c_void };
         Ok(0)
@@ -390,8 +455,8 @@ pub unsafe extern "C" fn set_arbitrary(aw: Obj, index_: isize, value: *mut c_voi
     entry(-1, |_| {
         let aw = awaitable(aw)?;
         let mut st = aw.st();
-        let i = index(st.arbitrary.len(), index_)?;
-        st.arbitrary[i] = value as usize;
+        let i = index(st.arbitrary().len(), index_)?;
+        st.saved_mut().arbitrary[i] = value as usize;
         Ok(0)
     })
 }

@@ -39,7 +39,8 @@ pub(crate) unsafe fn take() -> Option<*mut ffi::PyObject> {
     // reference to it outlives this call.
     let list = unsafe { &mut *FREE.0.get() };
     list.len = list.len.checked_sub(1)?;
-    Some(list.blocks[list.len])
+    // SAFETY: `len` never exceeds CAPACITY (`keep`), so `len - 1` is in bounds.
+    Some(unsafe { *list.blocks.get_unchecked(list.len) })
 }
 
 /// Keeps `block` for reuse; false (and the caller frees it) if enough are kept already.

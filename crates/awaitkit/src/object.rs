@@ -15,10 +15,10 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
-use crate::boundary::{attached, direct};
+use crate::boundary::{attached, direct, unusual};
 use crate::freelist;
 use crate::protocol;
-use crate::state::State;
+use crate::state::{decref, State};
 
 /// The memory layout of an `awaitkit.Awaitable`.
 #[repr(C)]
@@ -131,28 +131,47 @@ unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {
             ffi::PyObject_GC_UnTrack(obj.cast());
             let this = obj.cast::<AwaitableObject>();
             if !(*this).weakrefs.is_null() {
-                ffi::PyObject_ClearWeakRefs(obj);
+                unusual(ffi::PyObject_ClearWeakRefs)(obj);
             }
             let aw = Awaitable::from_instance(obj);
-            if !aw.try_st().is_none_or(|st| st.idle()) {
-                attached((), |py| {
-                    aw.finalize(py, true);
-                    Ok(())
-                });
-            }
-            // Usually nothing is left to release: skip the drop glue then (less code to bring
-            // back into the caches after an event loop's work).
-            if !aw.state.try_borrow().is_ok_and(|st| st.holds_nothing()) {
-                ptr::drop_in_place(addr_of_mut!((*this).state));
+            // Usually it has finished and holds nothing: no finalizing, and no drop glue to run
+            // (less code to bring back into the caches after an event loop's work).
+            let usual = aw
+                .state
+                .try_borrow()
+                .is_ok_and(|st| st.holds_nothing() && (st.awaited || !st.added));
+            if !usual {
+                release_state(aw, this);
             }
             let tp = ffi::Py_TYPE(obj);
             if !freelist::keep(obj) {
-                ffi::PyObject_GC_Del(obj.cast());
+                unusual(ffi::PyObject_GC_Del)(obj.cast());
             }
             // Instances of a heap type hold a reference to it.
-            ffi::Py_DECREF(tp.cast());
+            decref(tp.cast());
         }
     })
+}
+
+/// What `dealloc` does to an awaitable that may hold something: it finishes it (closing what
+/// is pending, warning if it was never awaited) and drops its state.
+///
+/// # Safety
+/// As in `dealloc`: `this` is `aw`'s object, being deallocated.
+#[cold]
+#[inline(never)]
+unsafe fn release_state(aw: Awaitable<'_>, this: *mut AwaitableObject) {
+    if !aw.try_st().is_none_or(|st| st.idle()) {
+        attached((), |py| {
+            aw.finalize(py, true);
+            Ok(())
+        });
+    }
+    if !aw.state.try_borrow().is_ok_and(|st| st.holds_nothing()) {
+        // SAFETY: the state, dropped once: the object is being deallocated (the caller's
+        // contract), and `dealloc` does not touch it afterwards.
+        unsafe { ptr::drop_in_place(addr_of_mut!((*this).state)) };
+    }
 }
 
 unsafe extern "C" fn traverse(

@@ -14,6 +14,7 @@ use crate::boundary::{attached, direct, Raised};
 use crate::drive::{none, Mode};
 use crate::object::Awaitable;
 use crate::send::{raise_stop_iteration, Sent};
+use crate::state::incref;
 
 // `PySendResult` (an `int`; not in pyo3-ffi's abi3-py39 declarations).
 const PYGEN_RETURN: c_int = 0;
@@ -49,7 +50,7 @@ pub(crate) unsafe extern "C" fn am_await(obj: *mut ffi::PyObject) -> *mut ffi::P
             });
         }
         // SAFETY: a live object; the new reference is returned.
-        unsafe { ffi::Py_INCREF(obj) };
+        unsafe { incref(obj) };
         obj
     })
 }
@@ -89,7 +90,7 @@ pub(crate) unsafe extern "C" fn iternext(obj: *mut ffi::PyObject) -> *mut ffi::P
     direct(ptr::null_mut(), |py| {
         // SAFETY: Python calls a slot with a live object of the type.
         let aw = unsafe { Awaitable::from_instance(obj) };
-        finish(aw.resume(py, Mode::Send(none(py))))
+        finish(aw.resume_outlined(py, Mode::Send(none(py))))
     })
 }
 
@@ -101,7 +102,7 @@ unsafe extern "C" fn send(
     direct(ptr::null_mut(), |py| {
         // SAFETY: Python calls a METH_O method with a live object of the type and a live value.
         let (aw, value) = unsafe { (Awaitable::from_instance(obj), Borrowed::from_ptr(py, value)) };
-        finish(aw.resume(py, Mode::Send(value)))
+        finish(aw.resume_outlined(py, Mode::Send(value)))
     })
 }
 
@@ -127,7 +128,7 @@ unsafe extern "C" fn throw(
         let arg = |i: usize| (i < n).then(|| args.get_item(i)).transpose();
         let e = normalize(&args.get_item(0)?, arg(1)?.as_ref(), arg(2)?.as_ref())?;
         e.restore(py);
-        Ok(finish(aw.resume(py, Mode::Throw(Raised))))
+        Ok(finish(aw.resume_outlined(py, Mode::Throw(Raised))))
     })
 }
 

@@ -8,7 +8,6 @@
 use std::ffi::{c_int, c_void};
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
-use std::sync::OnceLock;
 
 use pyo3::exceptions::PyStopIteration;
 use pyo3::prelude::*;
@@ -18,19 +17,19 @@ use pyo3::{ffi, intern, Borrowed};
 use crate::boundary::{raising, Raised};
 use crate::state::Ref;
 
-type PyIterSend =
+pub(crate) type PyIterSend =
     unsafe extern "C" fn(*mut ffi::PyObject, *mut ffi::PyObject, *mut *mut ffi::PyObject) -> c_int;
 
-fn py_iter_send() -> Option<PyIterSend> {
-    static FOUND: OnceLock<Option<PyIterSend>> = OnceLock::new();
-    *FOUND.get_or_init(|| {
-        // SAFETY: a NUL-terminated name looked up in the process's global symbols.
-        let p: *mut c_void = unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"PyIter_Send".as_ptr()) };
-        // SAFETY: when present, it is CPython's `PySendResult PyIter_Send(PyObject *, PyObject *,
-        // PyObject **)`; `PySendResult` is a C enum, an `int`.
-        (!p.is_null()).then(|| unsafe { std::mem::transmute::<*mut c_void, PyIterSend>(p) })
-    })
+pub(crate) fn py_iter_send() -> Option<PyIterSend> {
+    let p = PY_ITER_SEND.load(Ordering::Relaxed);
+    // SAFETY: when not NULL, what `init` found: CPython's `PySendResult PyIter_Send(PyObject *,
+    // PyObject *, PyObject **)`; `PySendResult` is a C enum, an `int`.
+    (!p.is_null()).then(|| unsafe { std::mem::transmute::<*mut c_void, PyIterSend>(p) })
 }
+
+/// `PyIter_Send`, if the interpreter has it (3.10+), set by `init` (a plain load on the paths
+/// of every `await`, where a `OnceLock` would check its state first).
+static PY_ITER_SEND: AtomicPtr<c_void> = AtomicPtr::new(ptr::null_mut());
 
 /// `types.CoroutineType`, set by `init`.
 static COROUTINE_TYPE: AtomicPtr<ffi::PyTypeObject> = AtomicPtr::new(ptr::null_mut());
@@ -43,15 +42,22 @@ pub(crate) fn init(py: Python<'_>) -> PyResult<()> {
         .cast_into::<PyType>()?;
     // A static type of the interpreter (the reference kept here makes sure it stays).
     COROUTINE_TYPE.store(coroutine.into_ptr().cast(), Ordering::Release);
-    py_iter_send();
+    // SAFETY: a NUL-terminated name looked up in the process's global symbols.
+    let send = unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"PyIter_Send".as_ptr()) };
+    PY_ITER_SEND.store(send, Ordering::Relaxed);
     Ok(())
 }
 
 /// Whether `obj` is exactly a native coroutine (its own `__await__` iterator, with `send`).
 pub(crate) fn is_coroutine(obj: &Bound<'_, PyAny>) -> bool {
+    is_coroutine_ptr(obj.as_ptr())
+}
+
+/// `is_coroutine`, for a live object held some other way.
+pub(crate) fn is_coroutine_ptr(obj: *mut ffi::PyObject) -> bool {
     let coroutine = COROUTINE_TYPE.load(Ordering::Acquire);
-    // SAFETY: a live object: its type can be read.
-    !coroutine.is_null() && unsafe { ffi::Py_TYPE(obj.as_ptr()) } == coroutine
+    // SAFETY: a live object (the caller's): its type can be read.
+    !coroutine.is_null() && unsafe { ffi::Py_TYPE(obj) } == coroutine
 }
 
 /// What sending a value into an iterator (or resuming an awaitable) did.

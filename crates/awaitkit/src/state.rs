@@ -10,6 +10,8 @@ use std::ptr::NonNull;
 use pyo3::prelude::*;
 use pyo3::{ffi, Borrowed};
 
+use crate::send::is_coroutine_ptr;
+
 /// `int cb(PyObject *aw, PyObject *value)`: a result, `async with` body or error callback.
 pub type ValueCallback = extern "C" fn(*mut ffi::PyObject, *mut ffi::PyObject) -> i32;
 /// `int cb(PyObject *aw)`: a deferred step.
@@ -24,7 +26,58 @@ pub type DeferCallback = extern "C" fn(*mut ffi::PyObject) -> i32;
 /// the thread (it is neither `Send` nor `Sync`).
 pub(crate) struct Ref(NonNull<ffi::PyObject>);
 
+/// `Py_INCREF`, inline, as every C extension built for the stable ABI of Python 3.9 does it (the
+/// limited API's `Py_INCREF` of 3.9 to 3.11 is `op->ob_refcnt++`, in the extension's own code):
+/// CPython keeps that working on every later version, immortal objects included (PEP 683: their
+/// count is such that those increments and decrements never bring it to zero). PyO3 calls
+/// `Py_IncRef` instead: a call into libpython for every reference, on the paths of every `await`.
+///
+/// # Safety
+/// The GIL is held and `obj` is a live object (abi3 modules never run on a free-threaded
+/// Python, whose objects have another header).
+#[inline(always)]
+pub(crate) unsafe fn incref(obj: *mut ffi::PyObject) {
+    // SAFETY: `ob_refcnt`, a `Py_ssize_t`, is the first field of every object (above); the GIL
+    // serializes the access.
+    unsafe { *obj.cast::<ffi::Py_ssize_t>() += 1 }
+}
+
+/// `Py_DECREF`, inline, as `incref` (the limited API's `Py_DECREF` of 3.9 to 3.11:
+/// `if (--op->ob_refcnt == 0) _Py_Dealloc(op)`).
+///
+/// # Safety
+/// As `incref`, and the caller owns the reference released.
+#[inline(always)]
+pub(crate) unsafe fn decref(obj: *mut ffi::PyObject) {
+    // SAFETY: as in `incref`; the last reference gone, the object is deallocated, as CPython's
+    // own `Py_DECREF` does it.
+    unsafe {
+        let count = obj.cast::<ffi::Py_ssize_t>();
+        *count -= 1;
+        if *count == 0 {
+            _Py_Dealloc(obj);
+        }
+    }
+}
+
+extern "C" {
+    /// In the stable ABI (`abi_only`) since the limited API's `Py_DECREF` calls it.
+    fn _Py_Dealloc(obj: *mut ffi::PyObject);
+}
+
 impl Ref {
+    /// A new reference to `obj`.
+    ///
+    /// # Safety
+    /// The GIL is held and `obj` is a live object (not NULL).
+    pub(crate) unsafe fn from_borrowed(obj: *mut ffi::PyObject) -> Ref {
+        // SAFETY: the caller's contract.
+        unsafe {
+            incref(obj);
+            Ref(NonNull::new_unchecked(obj))
+        }
+    }
+
     /// Takes over the reference of `obj`.
     pub(crate) fn new(obj: Bound<'_, PyAny>) -> Ref {
         let ptr = obj.into_ptr();
@@ -52,7 +105,7 @@ impl Ref {
 impl Drop for Ref {
     fn drop(&mut self) {
         // SAFETY: see the type's comment: the GIL is held and this reference is owned.
-        unsafe { ffi::Py_DECREF(self.as_ptr()) }
+        unsafe { decref(self.as_ptr()) }
     }
 }
 
@@ -122,12 +175,26 @@ impl Steps {
         self.first.is_none()
     }
 
+    #[inline(always)]
     pub(crate) fn pop_front(&mut self) -> Option<Step> {
         if self.rest.is_empty() {
             return self.first.take();
         }
+        self.pop_front_more()
+    }
+
+    #[inline(never)]
+    fn pop_front_more(&mut self) -> Option<Step> {
         let next = self.rest.pop_front();
         std::mem::replace(&mut self.first, next)
+    }
+
+    /// Makes `step` the only one: the queue is empty (checked by the caller).
+    #[inline(always)]
+    pub(crate) fn set_only(&mut self, step: Step) {
+        debug_assert!(self.is_empty() && self.rest.is_empty());
+        // Nothing to drop: the slot is empty (so no drop code on the paths of every `await`).
+        std::mem::forget(self.first.replace(step));
     }
 
     pub(crate) fn push_back(&mut self, step: Step) {
@@ -148,6 +215,11 @@ impl Steps {
             }
             at => self.rest.insert(at - 1, step),
         }
+    }
+
+    /// Whether the first step awaits a native coroutine (see `send::is_coroutine`).
+    pub(crate) fn front_awaits_coroutine(&self) -> bool {
+        matches!(&self.first, Some(Step::Await { awaitable, .. }) if is_coroutine_ptr(awaitable.as_ptr()))
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Step> {
@@ -172,8 +244,9 @@ pub(crate) struct State {
     /// Where a running callback's new steps go: right after the step that runs it, in order.
     pub(crate) cursor: Option<usize>,
     pub(crate) result: Option<Ref>,
-    pub(crate) values: Vec<Ref>,
-    pub(crate) arbitrary: Vec<usize>,
+    /// The saved values, made on first use: most awaitables save none, and an empty state is
+    /// quicker to make and to check (every `await` makes one and drops one).
+    pub(crate) saved: Option<Box<Saved>>,
     pub(crate) added: bool,
     pub(crate) awaited: bool,
     pub(crate) started: bool,
@@ -182,10 +255,40 @@ pub(crate) struct State {
     pub(crate) cancelled: bool,
 }
 
+/// What `save_values` and `save_arbitrary` saved.
+#[derive(Default)]
+pub(crate) struct Saved {
+    pub(crate) values: Vec<Ref>,
+    pub(crate) arbitrary: Vec<usize>,
+}
+
 impl State {
+    pub(crate) fn values(&self) -> &[Ref] {
+        self.saved.as_deref().map_or(&[], |saved| &saved.values)
+    }
+
+    pub(crate) fn arbitrary(&self) -> &[usize] {
+        self.saved.as_deref().map_or(&[], |saved| &saved.arbitrary)
+    }
+
+    pub(crate) fn saved_mut(&mut self) -> &mut Saved {
+        self.saved.get_or_insert_with(Box::default)
+    }
+
     /// Queues `step`: after the running callback's earlier additions, or at the end.
+    #[inline(always)]
     pub(crate) fn push(&mut self, step: Step) {
         self.added = true;
+        // The usual case inline: the first step of an awaitable outside its callbacks.
+        if self.cursor.is_none() && self.steps.first.is_none() {
+            self.steps.first = Some(step);
+        } else {
+            self.push_more(step);
+        }
+    }
+
+    #[inline(never)]
+    fn push_more(&mut self, step: Step) {
         match self.cursor {
             Some(at) => {
                 let at = at.min(self.steps.len());
@@ -207,8 +310,7 @@ impl State {
             && self.steps.rest.capacity() == 0
             && self.current.is_none()
             && self.result.is_none()
-            && self.values.capacity() == 0
-            && self.arbitrary.capacity() == 0
+            && self.saved.is_none()
     }
 
     /// Every object the state holds a reference to (for the GC's traversal).
@@ -230,7 +332,7 @@ impl State {
             .chain(current)
             .flatten()
             .chain(&self.result)
-            .chain(&self.values)
+            .chain(self.values())
     }
 }
 
@@ -276,7 +378,7 @@ mod tests {
     fn an_empty_state_holds_nothing_to_release() {
         let mut st = State::default();
         assert!(st.holds_nothing());
-        st.arbitrary.push(1);
+        st.saved_mut().arbitrary.push(1);
         assert!(!st.holds_nothing());
         let mut st = State::default();
         st.push(Step::Defer(nothing));
