@@ -1,7 +1,7 @@
 //! Large sorts split across threads: each pass's work is cut into parts that touch disjoint
 //! memory, one thread a part, joined before the next pass.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 /// Inputs shorter than this are sorted on the calling thread alone: below it, starting threads
 /// costs more than it saves.
@@ -10,13 +10,25 @@ const PARALLEL_MIN: usize = 1 << 17;
 const MAX_THREADS: usize = 8;
 
 /// How many parts `n` items are cut into: one per available core, each at least half of
-/// `PARALLEL_MIN` items, at most [`MAX_THREADS`].
+/// `PARALLEL_MIN` items, at most [`threads`].
 pub fn parts_for(n: usize) -> usize {
     if n < PARALLEL_MIN {
         return 1;
     }
-    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-    cores.min(MAX_THREADS).min(n / (PARALLEL_MIN / 2)).max(1)
+    threads().min(n / (PARALLEL_MIN / 2)).max(1)
+}
+
+/// The most threads one sort uses: `WILDSORT_THREADS` if it is set to a positive number (`1`:
+/// the calling thread only), else the available cores; never more than [`MAX_THREADS`]. Read
+/// once per process.
+fn threads() -> usize {
+    static THREADS: OnceLock<usize> = OnceLock::new();
+    *THREADS.get_or_init(|| {
+        let cores = || std::thread::available_parallelism().map_or(1, |c| c.get());
+        let wanted = std::env::var("WILDSORT_THREADS").ok();
+        let wanted = wanted.and_then(|v| v.trim().parse::<usize>().ok()).filter(|&t| t > 0);
+        wanted.unwrap_or_else(cores).min(MAX_THREADS)
+    })
 }
 
 /// Runs `job(0)` .. `job(parts - 1)`, all but the first on threads of their own, and returns
