@@ -185,6 +185,23 @@ def test_refcounts_are_unchanged_when_the_native_path_gives_up_late(last, revers
     assert [sys.getrefcount(x) for x in items] == before
 
 
+@pytest.mark.parametrize("threads", ["1", "3", "not a number"])
+def test_the_thread_cap_changes_nothing_but_speed(threads):
+    # Large enough to be cut in parts; floats with duplicates, so stability shows.
+    code = """
+        import random, wildsort
+        rng = random.Random(5)
+        items = [float(rng.randrange(50_000)) for _ in range(300_000)]
+        rng.shuffle(items)
+        for reverse in (False, True):
+            got, expected = wildsort.sort(items, reverse=reverse), sorted(items, reverse=reverse)
+            assert all(a is b for a, b in zip(got, expected)) and len(got) == len(expected)
+        print("ok")
+    """
+    done = run_python(code, env={"WILDSORT_THREADS": threads})
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
 def test_a_newer_major_names_the_installed_library(fresh):
     out = fresh(
         """
