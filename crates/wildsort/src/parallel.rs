@@ -26,7 +26,9 @@ fn threads() -> usize {
     *THREADS.get_or_init(|| {
         let cores = || std::thread::available_parallelism().map_or(1, |c| c.get());
         let wanted = std::env::var("WILDSORT_THREADS").ok();
-        let wanted = wanted.and_then(|v| v.trim().parse::<usize>().ok()).filter(|&t| t > 0);
+        let wanted = wanted
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|&t| t > 0);
         wanted.unwrap_or_else(cores).min(MAX_THREADS)
     })
 }
