@@ -1,7 +1,7 @@
 //! The native path of `wildsort.sort`: read the keys, have the `wildsort` API argsort them, and
 //! build the new list in that order.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::ffi;
@@ -174,14 +174,14 @@ fn read<'a>(
 }
 
 /// Replaces each position in `order` by the address at that position in `addresses`: random
-/// reads, so large inputs are cut in two halves gathered side by side.
+/// reads, so large inputs are cut in two halves gathered side by side where two threads may run.
 fn gather(order: &mut [usize], addresses: &[u64]) {
     let gather_part = |part: &mut [usize]| {
         for position in part {
             *position = addresses[*position] as usize;
         }
     };
-    if order.len() < 1 << 17 {
+    if order.len() < 1 << 17 || !two_threads() {
         return gather_part(order);
     }
     let (first, second) = order.split_at_mut(order.len() / 2);
@@ -195,6 +195,19 @@ fn gather(order: &mut [usize], addresses: &[u64]) {
             gather_second();
         }
     });
+}
+
+/// Whether a sort may use a second thread: as libwildsort decides it, by `WILDSORT_THREADS` (a
+/// positive number caps the threads) or else the available cores. Read once per process.
+fn two_threads() -> bool {
+    static TWO: OnceLock<bool> = OnceLock::new();
+    *TWO.get_or_init(|| {
+        let cap = std::env::var("WILDSORT_THREADS").ok();
+        match cap.and_then(|v| v.trim().parse::<usize>().ok()) {
+            Some(threads) if threads > 0 => threads >= 2,
+            _ => std::thread::available_parallelism().is_ok_and(|cores| cores.get() >= 2),
+        }
+    })
 }
 
 /// The items of `items` sorted by `keys` (same length) exactly as `sorted(..., reverse=reverse)`
