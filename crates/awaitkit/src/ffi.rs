@@ -87,15 +87,15 @@ pub unsafe extern "C" fn add_await(
     on_error: Option<ValueCallback>,
 ) -> i32 {
     // The usual case, compact and with nothing that can panic (so no `entry` needed): a native
-    // coroutine as the first step of an awaitable, outside its callbacks. The same checks and
-    // the same result as `add_await_general`, which does everything else.
+    // coroutine added to an awaitable that has not finished (`State::push` keeps the first step
+    // of an awaitable, outside its callbacks, inline). The same checks and the same result as
+    // `add_await_general`, which does everything else.
     // SAFETY: NULL or a live object by the caller's contract, alive for the call.
     if let Some(target) = unsafe { Awaitable::from_ptr(aw) } {
         if !awaitable_.is_null() && awaitable_ != aw && is_coroutine_ptr(awaitable_) {
             if let Some(mut st) = target.try_st() {
-                if !st.done && st.cursor.is_none() && st.steps.is_empty() {
-                    st.added = true;
-                    st.steps.set_only(Step::Await {
+                if !st.done {
+                    st.push(Step::Await {
                         // SAFETY: the GIL is held; a live object (borrowed for the call).
                         awaitable: unsafe { Ref::from_borrowed(awaitable_) },
                         on_result: on_result.map_or(OnResult::Ignore, OnResult::Call),

@@ -280,8 +280,8 @@ impl State {
     pub(crate) fn push(&mut self, step: Step) {
         self.added = true;
         // The usual case inline: the first step of an awaitable outside its callbacks.
-        if self.cursor.is_none() && self.steps.first.is_none() {
-            self.steps.first = Some(step);
+        if self.cursor.is_none() && self.steps.is_empty() {
+            self.steps.set_only(step);
         } else {
             self.push_more(step);
         }
