@@ -202,6 +202,37 @@ def test_the_thread_cap_changes_nothing_but_speed(threads):
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 
 
+def test_lists_and_floats_are_read_through_their_fields_on_cpython():
+    # The layout check at first use passes on every CPython this is tested on: were it to fail
+    # silently, the fast path would quietly be the slow one.
+    assert wildsort._wildsort.reaches_fields()
+
+
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_the_c_api_calls_path_sorts_the_same(threads):
+    # WILDSORT_OBJECT_FIELDS=0 keeps the native path to PyList_GetItem, PyFloat_AsDouble and
+    # PyList_SetItem: the path an interpreter with another layout takes.
+    code = """
+        import random, sys, wildsort
+        assert not wildsort._wildsort.reaches_fields()
+        rng = random.Random(3)
+        shapes = [[float(rng.randrange(5000)) for _ in range(200_000)],
+                  [rng.randrange(-2**62, 2**62) for _ in range(1000)],
+                  [10**12 + rng.randrange(50) for _ in range(300)] + [2**70]]
+        for items in shapes:
+            before = [sys.getrefcount(x) for x in items]
+            for reverse in (False, True):
+                for key in (None, abs):
+                    got, expected = wildsort.sort(items, key=key, reverse=reverse), sorted(items, key=key, reverse=reverse)
+                    assert len(got) == len(expected) and all(a is b for a, b in zip(got, expected))
+            del got, expected
+            assert [sys.getrefcount(x) for x in items] == before
+        print("ok")
+    """
+    done = run_python(code, env={"WILDSORT_OBJECT_FIELDS": "0", "WILDSORT_THREADS": threads})
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
 def test_a_newer_major_names_the_installed_library(fresh):
     out = fresh(
         """

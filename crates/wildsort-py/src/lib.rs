@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 mod native;
+mod objects;
 
 use native::sorted_list;
 
@@ -52,12 +53,20 @@ fn sort<'py>(
         .call((items,), options)
 }
 
+/// Whether the native path reads lists and floats through their fields (see `objects`), rather
+/// than through a C API call per item.
+#[pyfunction]
+fn reaches_fields(py: Python<'_>) -> bool {
+    objects::Fields::get(py).is_some()
+}
+
 #[pymodule(gil_used = false)]
 fn _wildsort(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // The native API is imported on first use, not here: the registry's discovery of
     // `wildsort` imports this package, and must not find itself half-initialised.
     m.add_function(wrap_pyfunction!(sorted_list, m)?)?;
     m.add_function(wrap_pyfunction!(sort, m)?)?;
+    m.add_function(wrap_pyfunction!(reaches_fields, m)?)?;
     m.add("SMALL", SMALL)?;
     Ok(())
 }

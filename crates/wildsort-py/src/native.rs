@@ -8,6 +8,8 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
+use crate::objects::{self, Fields};
+
 capreg::import_api! {
     /// What wildsort.sort uses of the wildsort API.
     struct Wildsort: "wildsort" "^1.0" as "wildsort._wildsort" {
@@ -95,45 +97,94 @@ impl Drop for Taken<'_> {
     }
 }
 
-/// Reads every key of `keys` into `out_keys` when all can be ordered natively exactly as
-/// `list.sort` orders them: exact ints (or bools) that fit in i64, or exact floats without NaN.
-/// Anything else — subclasses, which may override comparisons, mixed kinds, huge ints, NaN, whose
+/// How `read` reaches the items of the lists and the values of the floats.
+trait Reach {
+    /// Item `i` of the keys, and of the items (the same list without a key function), borrowed.
+    fn key(&self, i: usize) -> *mut ffi::PyObject;
+    fn item(&self, i: usize) -> *mut ffi::PyObject;
+    /// The value of `float`, a live exact float.
+    fn float_value(&self, float: *mut ffi::PyObject) -> f64;
+}
+
+/// Through the fields themselves (see [`objects`]).
+struct ByFields<'a> {
+    keys: &'a [*mut ffi::PyObject],
+    items: &'a [*mut ffi::PyObject],
+    fields: Fields,
+}
+
+impl Reach for ByFields<'_> {
+    #[inline(always)]
+    fn key(&self, i: usize) -> *mut ffi::PyObject {
+        self.keys[i]
+    }
+    #[inline(always)]
+    fn item(&self, i: usize) -> *mut ffi::PyObject {
+        self.items[i]
+    }
+    #[inline(always)]
+    fn float_value(&self, float: *mut ffi::PyObject) -> f64 {
+        // SAFETY: `float` is a live exact float (the trait's contract).
+        unsafe { self.fields.float_value(float) }
+    }
+}
+
+/// Through the C API's functions.
+struct ByCalls {
+    keys: *mut ffi::PyObject,
+    items: *mut ffi::PyObject,
+}
+
+impl Reach for ByCalls {
+    fn key(&self, i: usize) -> *mut ffi::PyObject {
+        // SAFETY: a live list of more than `i` items, the GIL held; PyList_GetItem borrows.
+        unsafe { ffi::PyList_GetItem(self.keys, i as ffi::Py_ssize_t) }
+    }
+    fn item(&self, i: usize) -> *mut ffi::PyObject {
+        // SAFETY: as in `key`.
+        unsafe { ffi::PyList_GetItem(self.items, i as ffi::Py_ssize_t) }
+    }
+    fn float_value(&self, float: *mut ffi::PyObject) -> f64 {
+        // SAFETY: `float` is a live exact float.
+        unsafe { ffi::PyFloat_AsDouble(float) }
+    }
+}
+
+/// Reads every key into `out_keys` when all can be ordered natively exactly as `list.sort`
+/// orders them: exact ints (or bools) that fit in i64, or exact floats without NaN. Anything
+/// else — subclasses, which may override comparisons, mixed kinds, huge ints, NaN, whose
 /// comparisons make the order depend on the input — returns None, holding nothing.
 ///
-/// On the way, each item of `items` gains a reference (while it is in cache: items are their own
-/// keys without a key function), and its address goes to `out_items`. With `reverse`, both are
-/// laid out in reversed input order (see `sorted_list`).
+/// On the way, each item gains a reference (while it is in cache: with `same`, when there is no
+/// key function, the lists are one and items are their own keys), and its address goes to `out_items`. With `reverse`, both are laid
+/// out in reversed input order (see `sorted_list`). Borrowed references stay valid: the lists
+/// cannot change, no Python code runs in here.
 fn read<'a>(
     py: Python<'_>,
-    items: &Bound<'_, PyList>,
-    keys: &Bound<'_, PyList>,
+    lists: impl Reach,
+    same: bool,
     reverse: bool,
     out_keys: &mut [u64],
     out_items: &'a mut [u64],
 ) -> Option<(Keys, Taken<'a>)> {
-    let n = keys.len();
-    let (item_list, key_list) = (items.as_ptr(), keys.as_ptr());
-    // Borrowed references stay valid: the lists cannot change, no Python code runs in here.
-    // SAFETY: both are live lists of `n` items, the GIL is held; PyList_GetItem borrows.
-    let get = |list, i: usize| unsafe { ffi::PyList_GetItem(list, i as ffi::Py_ssize_t) };
+    let n = out_keys.len();
     // SAFETY: `o` is one of the lists' live items.
     let type_of = |o: *mut ffi::PyObject| unsafe { ffi::Py_TYPE(o) };
     let float_type = std::ptr::addr_of_mut!(ffi::PyFloat_Type);
     let int_type = std::ptr::addr_of_mut!(ffi::PyLong_Type);
     let bool_type = std::ptr::addr_of_mut!(ffi::PyBool_Type);
-    let kind = if type_of(get(key_list, 0)) == float_type {
+    let kind = if type_of(lists.key(0)) == float_type {
         Keys::Floats
     } else {
         Keys::Ints
     };
     for step in 0..n {
         let i = if reverse { n - 1 - step } else { step };
-        let key = get(key_list, i);
+        let key = lists.key(i);
         let t = type_of(key);
         let bits = match kind {
             Keys::Floats if t == float_type => {
-                // SAFETY: `key` is a live exact float.
-                let x = unsafe { ffi::PyFloat_AsDouble(key) };
+                let x = lists.float_value(key);
                 // -0.0 == 0.0 for `<`: one key for both keeps their input order, as sorted() does.
                 (!x.is_nan()).then(|| (if x == 0.0 { 0.0f64 } else { x }).to_bits())
             }
@@ -156,13 +207,9 @@ fn read<'a>(
             return None;
         };
         out_keys[step] = bits;
-        let item = if key_list == item_list {
-            key
-        } else {
-            get(item_list, i)
-        };
+        let item = if same { key } else { lists.item(i) };
         // SAFETY: `item` is live; the reference is recorded below and given back by `Taken`.
-        unsafe { ffi::Py_IncRef(item) };
+        unsafe { objects::incref(item) };
         out_items[step] = item as u64;
     }
     Some((
@@ -173,24 +220,48 @@ fn read<'a>(
     ))
 }
 
-/// Replaces each position in `order` by the address at that position in `addresses`: random
-/// reads, so large inputs are cut in two halves gathered side by side where two threads may run.
-fn gather(order: &mut [usize], addresses: &[u64]) {
-    let gather_part = |part: &mut [usize]| {
-        for position in part {
-            *position = addresses[*position] as usize;
+/// Writes the address at each position of `order` into `slots`, last slot first with
+/// `reverse`: random reads, so large inputs are cut in two halves gathered side by side where two
+/// threads may run.
+fn gather(order: &[usize], addresses: &[u64], slots: &mut [usize], reverse: bool) {
+    let gather_part = |order: &[usize], slots: &mut [usize]| {
+        let address = |position: &usize| addresses[*position] as usize;
+        if reverse {
+            slots
+                .iter_mut()
+                .rev()
+                .zip(order)
+                .for_each(|(s, p)| *s = address(p));
+        } else {
+            slots
+                .iter_mut()
+                .zip(order)
+                .for_each(|(s, p)| *s = address(p));
         }
     };
-    if order.len() < 1 << 17 || !two_threads() {
-        return gather_part(order);
+    let n = order.len();
+    if n < 1 << 17 || !two_threads() {
+        return gather_part(order, slots);
     }
-    let (first, second) = order.split_at_mut(order.len() / 2);
+    let (first, second) = order.split_at(n / 2);
+    // With `reverse`, the first positions fill the last slots.
+    let (first_slots, second_slots) = if reverse {
+        let (front, back) = slots.split_at_mut(n - n / 2);
+        (back, front)
+    } else {
+        slots.split_at_mut(n / 2)
+    };
     // The second half behind a lock, so that this thread can still do it if no thread starts.
-    let second = Mutex::new(second);
-    let gather_second = || gather_part(&mut second.lock().unwrap_or_else(PoisonError::into_inner));
+    let second_slots = Mutex::new(second_slots);
+    let gather_second = || {
+        gather_part(
+            second,
+            &mut second_slots.lock().unwrap_or_else(PoisonError::into_inner),
+        )
+    };
     std::thread::scope(|scope| {
         let helper = std::thread::Builder::new().spawn_scoped(scope, gather_second);
-        gather_part(first);
+        gather_part(first, first_slots);
         if helper.is_err() {
             gather_second();
         }
@@ -231,7 +302,40 @@ pub fn sorted_list<'py>(
         order,
         scratch,
     } = &mut workspace;
-    let Some((kind, taken)) = read(py, items, keys, reverse, key_bits, addresses) else {
+    let same = items.is(keys);
+    let fields = Fields::get(py);
+    let read = match fields {
+        Some(fields) => {
+            // SAFETY: both are live exact lists of n items (`sorted_list` is given lists by
+            // `sort` and `_sort_list`, which make them), read with the GIL held and no Python code.
+            let (keys, items) = unsafe {
+                (
+                    fields.items(keys.as_ptr(), n),
+                    fields.items(items.as_ptr(), n),
+                )
+            };
+            read(
+                py,
+                ByFields {
+                    keys,
+                    items,
+                    fields,
+                },
+                same,
+                reverse,
+                key_bits,
+                addresses,
+            )
+        }
+        None => {
+            let lists = ByCalls {
+                keys: keys.as_ptr(),
+                items: items.as_ptr(),
+            };
+            read(py, lists, same, reverse, key_bits, addresses)
+        }
+    };
+    let Some((kind, taken)) = read else {
         return Ok(None);
     };
     let api = Wildsort::import(py)?;
@@ -253,15 +357,29 @@ pub fn sorted_list<'py>(
             "wildsort: the native sort failed with status {status}"
         )));
     }
-    gather(order, taken.addresses);
     // SAFETY: PyList_New returns a new list of `n` NULL slots, or NULL with an exception set.
     let out = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyList_New(n as ffi::Py_ssize_t)) }?;
     // The list takes over the references `taken` holds: `order` is a permutation of them.
+    let addresses = taken.addresses;
     std::mem::forget(taken);
-    for (k, &item) in order.iter().enumerate() {
-        let slot = if reverse { n - 1 - k } else { k };
-        // SAFETY: GIL held; PyList_SetItem steals the reference into its own NULL slot.
-        unsafe { ffi::PyList_SetItem(out.as_ptr(), slot as ffi::Py_ssize_t, item as _) };
+    match fields {
+        Some(fields) => {
+            // SAFETY: `out` is a new list of n slots that nothing else sees yet; an address is
+            // a `usize` the size of the pointer it was.
+            let slots = unsafe {
+                let slots = fields.items(out.as_ptr(), n);
+                std::slice::from_raw_parts_mut(slots.as_mut_ptr().cast::<usize>(), n)
+            };
+            gather(order, addresses, slots, reverse);
+        }
+        None => {
+            for (k, &position) in order.iter().enumerate() {
+                let slot = if reverse { n - 1 - k } else { k };
+                let item = addresses[position] as *mut ffi::PyObject;
+                // SAFETY: GIL held; PyList_SetItem steals the reference into its own NULL slot.
+                unsafe { ffi::PyList_SetItem(out.as_ptr(), slot as ffi::Py_ssize_t, item) };
+            }
+        }
     }
     // SAFETY: `out` was made by PyList_New.
     Ok(Some(unsafe { out.cast_into_unchecked() }))
