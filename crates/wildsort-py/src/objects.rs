@@ -9,10 +9,9 @@
 //! only then lets the native path use it. `WILDSORT_OBJECT_FIELDS=0` in the environment keeps
 //! it to the functions.
 
-use std::sync::OnceLock;
-
 use pyo3::ffi;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyFloat, PyList};
 
 /// Proof that lists and floats are laid out as `PyListObject` and `PyFloatObject` have been since
@@ -29,8 +28,8 @@ impl Fields {
     /// The fields, if this interpreter has them where they are expected and the environment does
     /// not say `WILDSORT_OBJECT_FIELDS=0` (both checked once).
     pub(crate) fn get(py: Python<'_>) -> Option<Fields> {
-        static USABLE: OnceLock<bool> = OnceLock::new();
-        let usable = *USABLE.get_or_init(|| {
+        static USABLE: PyOnceLock<bool> = PyOnceLock::new();
+        let usable = *USABLE.get_or_init(py, || {
             let refused = std::env::var("WILDSORT_OBJECT_FIELDS").is_ok_and(|v| v.trim() == "0");
             !refused && matches!(laid_out_as_expected(py), Ok(true))
         });
