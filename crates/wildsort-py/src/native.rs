@@ -18,16 +18,15 @@ capreg::import_api! {
     }
 }
 
-/// Where the native path works, `n` of each: the keys, the items' addresses, the order the
-/// argsort writes, and its scratch.
+/// Where the native path works, `n` of each: the keys, the order the argsort writes, and its
+/// scratch.
 ///
-/// Fresh pages cost about as much as the sort itself (the kernel faults in and zeroes 32 MiB for
+/// Fresh pages cost about as much as the sort itself (the kernel faults in and zeroes 24 MiB for
 /// a million items), so the largest workspace up to [`KEEP_MAX_BYTES`] is kept for the next call.
 #[derive(Default)]
 struct Workspace {
     /// Each key as the 64 bits of an `i64` or an `f64`.
     keys: Vec<u64>,
-    items: Vec<u64>,
     order: Vec<usize>,
     scratch: Vec<u64>,
 }
@@ -35,12 +34,11 @@ struct Workspace {
 /// The workspace kept between calls (empty until a sort has used one).
 static KEPT: Mutex<Workspace> = Mutex::new(Workspace {
     keys: Vec::new(),
-    items: Vec::new(),
     order: Vec::new(),
     scratch: Vec::new(),
 });
 /// The largest workspace kept: that of a 2,097,152-item sort.
-const KEEP_MAX_BYTES: usize = 64 << 20;
+const KEEP_MAX_BYTES: usize = 48 << 20;
 
 impl Workspace {
     /// A workspace for `n` items: the kept one if it is free, grown if it is short.
@@ -50,14 +48,13 @@ impl Workspace {
             .map(|mut kept| std::mem::take(&mut *kept))
             .unwrap_or_default();
         workspace.keys.resize(n, 0);
-        workspace.items.resize(n, 0);
         workspace.order.resize(n, 0);
         workspace.scratch.resize(n, 0);
         workspace
     }
 
     fn bytes(&self) -> usize {
-        let words = self.keys.capacity() + self.items.capacity() + self.scratch.capacity();
+        let words = self.keys.capacity() + self.scratch.capacity();
         words * size_of::<u64>() + self.order.capacity() * size_of::<usize>()
     }
 }
@@ -82,28 +79,40 @@ enum Keys {
     Floats,
 }
 
-/// References taken on the objects at `addresses`: given back on drop, unless a list took them.
-struct Taken<'a> {
-    addresses: &'a [u64],
+/// References taken on the first `read` items read (in the order `read` reads them): given back
+/// on drop, unless the new list took them.
+struct Taken<'a, R: Reach> {
+    lists: &'a R,
+    read: usize,
+    reverse: bool,
 }
 
-impl Drop for Taken<'_> {
+impl<R: Reach> Drop for Taken<'_, R> {
     fn drop(&mut self) {
-        for &address in self.addresses {
-            // SAFETY: each address is an object this `Taken` holds one reference on (the GIL is
-            // held wherever a `Taken` lives: it never leaves `sorted_list`).
-            unsafe { ffi::Py_DecRef(address as *mut ffi::PyObject) };
+        let n = self.lists.len();
+        for step in 0..self.read {
+            let i = if self.reverse { n - 1 - step } else { step };
+            // SAFETY: `read` took one reference on this item (the GIL is held wherever a `Taken`
+            // lives: it never leaves `sorted_list`).
+            unsafe { ffi::Py_DecRef(self.lists.item(i)) };
         }
     }
 }
 
-/// How `read` reaches the items of the lists and the values of the floats.
+/// How the native path reaches the items of the lists and the values of the floats, and fills
+/// the new list.
 trait Reach {
+    /// How many items each list has.
+    fn len(&self) -> usize;
     /// Item `i` of the keys, and of the items (the same list without a key function), borrowed.
     fn key(&self, i: usize) -> *mut ffi::PyObject;
     fn item(&self, i: usize) -> *mut ffi::PyObject;
     /// The value of `float`, a live exact float.
     fn float_value(&self, float: *mut ffi::PyObject) -> f64;
+    /// Fills `out`, a new list of `len()` NULL slots, with the items at the positions `order`
+    /// lists (positions in reversed input order with `reverse`, the list then filled from its
+    /// end), handing over the references `read` took.
+    fn fill(&self, out: &Bound<'_, PyList>, order: &[usize], reverse: bool);
 }
 
 /// Through the fields themselves (see [`objects`]).
@@ -114,6 +123,9 @@ struct ByFields<'a> {
 }
 
 impl Reach for ByFields<'_> {
+    fn len(&self) -> usize {
+        self.items.len()
+    }
     #[inline(always)]
     fn key(&self, i: usize) -> *mut ffi::PyObject {
         self.keys[i]
@@ -127,15 +139,31 @@ impl Reach for ByFields<'_> {
         // SAFETY: `float` is a live exact float (the trait's contract).
         unsafe { self.fields.float_value(float) }
     }
+    fn fill(&self, out: &Bound<'_, PyList>, order: &[usize], reverse: bool) {
+        let n = self.items.len();
+        // SAFETY: `out` is a new list of n slots that nothing else sees yet, and `items` a live
+        // list; an address is a `usize` the size of the pointer it was.
+        let (slots, items) = unsafe {
+            let slots = self.fields.items(out.as_ptr(), n);
+            let slots = std::slice::from_raw_parts_mut(slots.as_mut_ptr().cast::<usize>(), n);
+            let items = std::slice::from_raw_parts(self.items.as_ptr().cast::<usize>(), n);
+            (slots, items)
+        };
+        gather(order, items, slots, reverse);
+    }
 }
 
 /// Through the C API's functions.
 struct ByCalls {
     keys: *mut ffi::PyObject,
     items: *mut ffi::PyObject,
+    len: usize,
 }
 
 impl Reach for ByCalls {
+    fn len(&self) -> usize {
+        self.len
+    }
     fn key(&self, i: usize) -> *mut ffi::PyObject {
         // SAFETY: a live list of more than `i` items, the GIL held; PyList_GetItem borrows.
         unsafe { ffi::PyList_GetItem(self.keys, i as ffi::Py_ssize_t) }
@@ -148,37 +176,49 @@ impl Reach for ByCalls {
         // SAFETY: `float` is a live exact float.
         unsafe { ffi::PyFloat_AsDouble(float) }
     }
+    fn fill(&self, out: &Bound<'_, PyList>, order: &[usize], reverse: bool) {
+        let n = self.len;
+        for (k, &position) in order.iter().enumerate() {
+            let (slot, i) = if reverse {
+                (n - 1 - k, n - 1 - position)
+            } else {
+                (k, position)
+            };
+            // SAFETY: GIL held; PyList_SetItem steals the reference `read` took into its own
+            // NULL slot.
+            unsafe { ffi::PyList_SetItem(out.as_ptr(), slot as ffi::Py_ssize_t, self.item(i)) };
+        }
+    }
 }
 
 /// Reads every key into `out_keys` when all can be ordered natively exactly as `list.sort`
 /// orders them: exact ints (or bools) that fit in i64, or exact floats without NaN. Anything
 /// else — subclasses, which may override comparisons, mixed kinds, huge ints, NaN, whose
-/// comparisons make the order depend on the input — returns None, holding nothing.
+/// comparisons make the order depend on the input — stops the read: `Err(step)`, with `taken`
+/// counting the references taken so far.
 ///
 /// On the way, each item gains a reference (while it is in cache: with `same`, when there is no
-/// key function, the lists are one and items are their own keys), and its address goes to `out_items`. With `reverse`, both are laid
-/// out in reversed input order (see `sorted_list`). Borrowed references stay valid: the lists
-/// cannot change, no Python code runs in here.
-fn read<'a>(
+/// key function, the lists are one and items are their own keys), counted in `taken`. With
+/// `reverse`, keys are laid out in reversed input order (see `sorted_list`). Borrowed references
+/// stay valid: the lists cannot change, no Python code runs in here.
+fn read<R: Reach>(
     py: Python<'_>,
-    lists: impl Reach,
+    taken: &mut Taken<'_, R>,
     same: bool,
-    reverse: bool,
     out_keys: &mut [u64],
-    out_items: &'a mut [u64],
-) -> Option<(Keys, Taken<'a>)> {
-    let n = out_keys.len();
+) -> Option<Keys> {
+    let (lists, reverse, n) = (taken.lists, taken.reverse, out_keys.len());
     // SAFETY: `o` is one of the lists' live items.
     let type_of = |o: *mut ffi::PyObject| unsafe { ffi::Py_TYPE(o) };
     let float_type = std::ptr::addr_of_mut!(ffi::PyFloat_Type);
     let int_type = std::ptr::addr_of_mut!(ffi::PyLong_Type);
     let bool_type = std::ptr::addr_of_mut!(ffi::PyBool_Type);
-    let kind = if type_of(lists.key(0)) == float_type {
+    let kind = if type_of(lists.key(if reverse { n - 1 } else { 0 })) == float_type {
         Keys::Floats
     } else {
         Keys::Ints
     };
-    for step in 0..n {
+    for (step, key_bits) in out_keys.iter_mut().enumerate() {
         let i = if reverse { n - 1 - step } else { step };
         let key = lists.key(i);
         let t = type_of(key);
@@ -201,37 +241,32 @@ fn read<'a>(
             _ => None,
         };
         let Some(bits) = bits else {
-            drop(Taken {
-                addresses: &out_items[..step],
-            });
+            taken.read = step;
             return None;
         };
-        out_keys[step] = bits;
+        *key_bits = bits;
         let item = if same { key } else { lists.item(i) };
-        // SAFETY: `item` is live; the reference is recorded below and given back by `Taken`.
+        // SAFETY: `item` is live; `taken` gives the reference back unless the new list takes it.
         unsafe { objects::incref(item) };
-        out_items[step] = item as u64;
     }
-    Some((
-        kind,
-        Taken {
-            addresses: out_items,
-        },
-    ))
+    taken.read = n;
+    Some(kind)
 }
 
-/// Writes the address at each position of `order` into `slots`, last slot first with
-/// `reverse`: random reads, so large inputs are cut in two halves gathered side by side where two
-/// threads may run.
-fn gather(order: &[usize], addresses: &[u64], slots: &mut [usize], reverse: bool) {
+/// Writes the item at each position of `order` into `slots`, last slot first with `reverse`
+/// (positions then count from the end of `items`): random reads, so large inputs are cut in two
+/// halves gathered side by side where two threads may run.
+fn gather(order: &[usize], items: &[usize], slots: &mut [usize], reverse: bool) {
+    let last = items.len().wrapping_sub(1);
     let gather_part = |order: &[usize], slots: &mut [usize]| {
-        let address = |position: &usize| addresses[*position] as usize;
+        let address = |position: &usize| items[*position];
+        let address_reversed = |position: &usize| items[last - *position];
         if reverse {
             slots
                 .iter_mut()
                 .rev()
                 .zip(order)
-                .for_each(|(s, p)| *s = address(p));
+                .for_each(|(s, p)| *s = address_reversed(p));
         } else {
             slots
                 .iter_mut()
@@ -295,50 +330,69 @@ pub fn sorted_list<'py>(
     if n == 0 || keys.len() != n {
         return Ok(None);
     }
+    // Both before the read: from the read until `out` is filled no Python code may run (it could
+    // change `items`, whose slots `out` is filled from), and either may (an import, a collection).
+    let api = Wildsort::import(py)?;
+    // SAFETY: PyList_New returns a new list of `n` NULL slots, or NULL with an exception set.
+    let out = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyList_New(n as ffi::Py_ssize_t)) }?;
+    // SAFETY: made by PyList_New.
+    let out = unsafe { out.cast_into_unchecked::<PyList>() };
     let mut workspace = Workspace::take(n);
-    let Workspace {
-        keys: key_bits,
-        items: addresses,
-        order,
-        scratch,
-    } = &mut workspace;
     let same = items.is(keys);
-    let fields = Fields::get(py);
-    let read = match fields {
+    let filled = match Fields::get(py) {
         Some(fields) => {
-            // SAFETY: both are live exact lists of n items (`sorted_list` is given lists by
-            // `sort` and `_sort_list`, which make them), read with the GIL held and no Python code.
+            // SAFETY: both are live lists of n items (a subclass keeps the layout), read with
+            // the GIL held and no Python code until `out` is filled.
             let (keys, items) = unsafe {
                 (
                     fields.items(keys.as_ptr(), n),
                     fields.items(items.as_ptr(), n),
                 )
             };
-            read(
-                py,
-                ByFields {
-                    keys,
-                    items,
-                    fields,
-                },
-                same,
-                reverse,
-                key_bits,
-                addresses,
-            )
+            let lists = ByFields {
+                keys,
+                items,
+                fields,
+            };
+            sort_into(py, &lists, same, reverse, api, &mut workspace, &out)
         }
         None => {
             let lists = ByCalls {
                 keys: keys.as_ptr(),
                 items: items.as_ptr(),
+                len: n,
             };
-            read(py, lists, same, reverse, key_bits, addresses)
+            sort_into(py, &lists, same, reverse, api, &mut workspace, &out)
         }
+    }?;
+    Ok(filled.then_some(out))
+}
+
+/// Reads the keys, argsorts them and fills `out` (see `sorted_list`); false, holding nothing,
+/// where no native path applies.
+fn sort_into<R: Reach>(
+    py: Python<'_>,
+    lists: &R,
+    same: bool,
+    reverse: bool,
+    api: &Wildsort,
+    workspace: &mut Workspace,
+    out: &Bound<'_, PyList>,
+) -> PyResult<bool> {
+    let n = lists.len();
+    let Workspace {
+        keys: key_bits,
+        order,
+        scratch,
+    } = workspace;
+    let mut taken = Taken {
+        lists,
+        read: 0,
+        reverse,
     };
-    let Some((kind, taken)) = read else {
-        return Ok(None);
+    let Some(kind) = read(py, &mut taken, same, key_bits) else {
+        return Ok(false);
     };
-    let api = Wildsort::import(py)?;
     let (keys_in, order_out) = (key_bits.as_ptr(), order.as_mut_ptr());
     // SAFETY: `key_bits`, `order` and `scratch` are live, separate buffers of n elements; an f64
     // has the size and alignment of the u64 its bits were stored in.
@@ -357,30 +411,8 @@ pub fn sorted_list<'py>(
             "wildsort: the native sort failed with status {status}"
         )));
     }
-    // SAFETY: PyList_New returns a new list of `n` NULL slots, or NULL with an exception set.
-    let out = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyList_New(n as ffi::Py_ssize_t)) }?;
     // The list takes over the references `taken` holds: `order` is a permutation of them.
-    let addresses = taken.addresses;
     std::mem::forget(taken);
-    match fields {
-        Some(fields) => {
-            // SAFETY: `out` is a new list of n slots that nothing else sees yet; an address is
-            // a `usize` the size of the pointer it was.
-            let slots = unsafe {
-                let slots = fields.items(out.as_ptr(), n);
-                std::slice::from_raw_parts_mut(slots.as_mut_ptr().cast::<usize>(), n)
-            };
-            gather(order, addresses, slots, reverse);
-        }
-        None => {
-            for (k, &position) in order.iter().enumerate() {
-                let slot = if reverse { n - 1 - k } else { k };
-                let item = addresses[position] as *mut ffi::PyObject;
-                // SAFETY: GIL held; PyList_SetItem steals the reference into its own NULL slot.
-                unsafe { ffi::PyList_SetItem(out.as_ptr(), slot as ffi::Py_ssize_t, item) };
-            }
-        }
-    }
-    // SAFETY: `out` was made by PyList_New.
-    Ok(Some(unsafe { out.cast_into_unchecked() }))
+    lists.fill(out, order, reverse);
+    Ok(true)
 }
