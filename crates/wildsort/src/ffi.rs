@@ -47,35 +47,12 @@ sorts! {
 }
 
 macro_rules! argsorts {
-    ($($name:ident: $t:ty => $rust:path;)*) => {$(
+    ($($name:ident, $with_scratch:ident: $t:ty => $rust:path;)*) => {$(
         /// # Safety
         /// `keys` must be NULL or valid for reads of `len` elements, `out` NULL or valid for
-        /// writes of `len` indices; they must not overlap.
-        unsafe extern "C" fn $name(keys: *const $t, len: usize, out: *mut usize) -> i32 {
-            if len > 0 && keys.is_null() {
-                return WILDSORT_ERR_NULL;
-            }
-            // SAFETY: `keys` is valid for `len` reads (checked non-NULL when len > 0); `out` as
-            // the contract says, checked by `on_slice`.
-            unsafe {
-                let keys: &[$t] = if len == 0 { &[] } else { std::slice::from_raw_parts(keys, len) };
-                on_slice(out, len, |out| $rust(keys, out))
-            }
-        }
-    )*};
-}
-
-argsorts! {
-    argsort_i64: i64 => crate::argsort_i64;
-    argsort_f64: f64 => crate::argsort_f64;
-}
-
-macro_rules! argsorts_with_scratch {
-    ($($name:ident: $t:ty => $rust:path;)*) => {$(
-        /// # Safety
-        /// As the argsort without scratch, and `scratch` must be NULL or valid for writes of
-        /// `len` `u64`s, overlapping neither.
-        unsafe extern "C" fn $name(keys: *const $t, len: usize, out: *mut usize, scratch: *mut u64) -> i32 {
+        /// writes of `len` indices, and `scratch` NULL or valid for writes of `len` `u64`s; none
+        /// may overlap.
+        unsafe extern "C" fn $with_scratch(keys: *const $t, len: usize, out: *mut usize, scratch: *mut u64) -> i32 {
             if len > 0 && (keys.is_null() || scratch.is_null()) {
                 return WILDSORT_ERR_NULL;
             }
@@ -88,12 +65,24 @@ macro_rules! argsorts_with_scratch {
                 })
             }
         }
+
+        /// # Safety
+        /// As the argsort with scratch, which this one allocates.
+        unsafe extern "C" fn $name(keys: *const $t, len: usize, out: *mut usize) -> i32 {
+            // Checked before allocating: valid buffers of `len` keys mean `len` u64s fit.
+            if len > 0 && (keys.is_null() || out.is_null()) {
+                return WILDSORT_ERR_NULL;
+            }
+            let mut scratch = vec![0u64; len];
+            // SAFETY: the caller's contract, and `scratch` holds `len` u64s of its own.
+            unsafe { $with_scratch(keys, len, out, scratch.as_mut_ptr()) }
+        }
     )*};
 }
 
-argsorts_with_scratch! {
-    argsort_i64_scratch: i64 => crate::argsort_i64_scratch;
-    argsort_f64_scratch: f64 => crate::argsort_f64_scratch;
+argsorts! {
+    argsort_i64, argsort_i64_scratch: i64 => crate::argsort_i64_scratch;
+    argsort_f64, argsort_f64_scratch: f64 => crate::argsort_f64_scratch;
 }
 
 /// # Safety

@@ -295,6 +295,11 @@ fn null_with_a_length_is_an_error_not_a_crash() {
             argsort([1i64, 2, 3].as_ptr(), 3, std::ptr::null_mut()),
             wildsort::WILDSORT_ERR_NULL
         );
+        // Refused before the argsort allocates its scratch (no buffer of that length exists).
+        assert_eq!(
+            argsort(std::ptr::null(), usize::MAX / 16, std::ptr::null_mut()),
+            wildsort::WILDSORT_ERR_NULL
+        );
         let (scratch_i64, _) = argsort_scratch_functions();
         let (keys, mut out, mut scratch) = ([3i64, 1, 2], [0usize; 3], [0u64; 3]);
         let (k, o, s) = (keys.as_ptr(), out.as_mut_ptr(), scratch.as_mut_ptr());
