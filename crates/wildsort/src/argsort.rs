@@ -100,20 +100,34 @@ fn argsort_by_prefix<K: Copy + Sync>(
         parallel::run(groups.len(), |group| {
             let mut group = parallel::take(&groups[group]);
             let (out, other, ends) = &mut *group;
+            // Scratch for the buckets' passes that stays in cache from one bucket to the next
+            // (the bucket's own share of `other` would come from memory, and go back to it).
+            let mut near = vec![0; largest_bucket(ends).min(NEAR_MAX)];
             let mut start = 0;
             for &end in ends.iter() {
-                sort_bucket(
-                    &mut out[start..end],
-                    &mut other[start..end],
-                    index,
-                    low_bits,
-                    keys,
-                    &sort,
-                );
+                let scratch = match near.get_mut(..end - start) {
+                    Some(near) => near,
+                    None => &mut other[start..end],
+                };
+                sort_bucket(&mut out[start..end], scratch, index, low_bits, keys, &sort);
                 start = end;
             }
         });
     });
+}
+
+/// The largest bucket sorted in the cache-resident scratch: 128 KiB, which with the bucket
+/// itself fits a core's L2.
+const NEAR_MAX: usize = 1 << 14;
+
+/// The length of the largest bucket of a group, given the bucket ends.
+fn largest_bucket(ends: &[usize]) -> usize {
+    let starts = std::iter::once(0).chain(ends.iter().copied());
+    ends.iter()
+        .zip(starts)
+        .map(|(end, start)| end - start)
+        .max()
+        .unwrap_or(0)
 }
 
 /// One group of buckets: its values, scratch as long, and the bucket ends within it.
@@ -146,7 +160,7 @@ fn bucket_groups<'a>(
 }
 
 /// Sorts one bucket (all one top digit) by its other prefix digits, then ties by full keys, and
-/// leaves its indices in `bucket`.
+/// leaves its indices in `bucket`; `other` is scratch as long.
 fn sort_bucket<K: Copy>(
     bucket: &mut [u64],
     other: &mut [u64],
@@ -216,7 +230,7 @@ const GROUP_RESORT_MIN: usize = 64;
 const DEPTH_MAX: u32 = 4;
 
 /// Turns digit counts into running starts.
-fn running_starts(counts: &mut [usize]) {
+fn running_starts(counts: &mut [u32]) {
     let mut start = 0;
     for count in counts.iter_mut() {
         (*count, start) = (start, start + *count);
@@ -267,21 +281,36 @@ fn with_u64_view(out: &mut [usize], body: impl FnOnce(&mut [u64])) {
 /// The bits are cut into as few passes as digits of at most [`LOW_DIGIT_MAX`] bits allow: a
 /// bucket is in cache, where each pass costs more than a wider digit does.
 fn lsd_sort(data: &mut [u64], other: &mut [u64], shift: u32, bits: u32) -> bool {
+    if u32::try_from(data.len()).is_err() {
+        // Beyond the counts' range. The values are distinct (each holds its index) and ordered
+        // by index within equal digits, so sorting them whole gives the order passes would.
+        data.sort_unstable();
+        return true;
+    }
     let passes = bits.div_ceil(LOW_DIGIT_MAX).max(1);
     let width = bits.div_ceil(passes);
     let digits = 1usize << width;
     let digit_of = |x: u64, pass: u32| ((x >> (shift + pass * width)) as usize) & (digits - 1);
-    // Every pass's histogram in one read of the data.
-    let mut counts = vec![0usize; passes as usize * digits];
-    for &x in data.iter() {
-        for (pass, count) in (0..).zip(counts.chunks_exact_mut(digits)) {
-            count[digit_of(x, pass)] += 1;
+    // Every pass's histogram in one read of the data; the usual two passes spelled out, which
+    // the compiler turns into a far tighter loop than the general one.
+    let mut counts = vec![0u32; passes as usize * digits];
+    if passes == 2 {
+        let (low, high) = counts.split_at_mut(digits);
+        for &x in data.iter() {
+            low[digit_of(x, 0)] += 1;
+            high[digit_of(x, 1)] += 1;
+        }
+    } else {
+        for &x in data.iter() {
+            for (pass, count) in (0..).zip(counts.chunks_exact_mut(digits)) {
+                count[digit_of(x, pass)] += 1;
+            }
         }
     }
     let (mut from, mut to) = (data, other);
     let mut in_data = true;
     for (pass, slots) in (0..).zip(counts.chunks_exact_mut(digits)) {
-        if slots.contains(&from.len()) {
+        if slots.contains(&(from.len() as u32)) {
             continue; // one digit value: this pass would move nothing
         }
         running_starts(slots);
@@ -289,7 +318,7 @@ fn lsd_sort(data: &mut [u64], other: &mut [u64], shift: u32, bits: u32) -> bool 
             let slot = &mut slots[digit_of(x, pass)];
             // SAFETY: the slots are the running starts of a histogram of exactly these values,
             // so each stays below its digit's end, at most `to.len() == from.len()`.
-            unsafe { *to.get_unchecked_mut(*slot) = x };
+            unsafe { *to.get_unchecked_mut(*slot as usize) = x };
             *slot += 1;
         }
         (from, to) = (to, from);
