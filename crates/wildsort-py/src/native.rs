@@ -194,8 +194,8 @@ impl Reach for ByCalls {
 /// Reads every key into `out_keys` when all can be ordered natively exactly as `list.sort`
 /// orders them: exact ints (or bools) that fit in i64, or exact floats without NaN. Anything
 /// else — subclasses, which may override comparisons, mixed kinds, huge ints, NaN, whose
-/// comparisons make the order depend on the input — stops the read: `Err(step)`, with `taken`
-/// counting the references taken so far.
+/// comparisons make the order depend on the input — stops the read and returns None, with
+/// `taken` counting the references taken so far.
 ///
 /// On the way, each item gains a reference (while it is in cache: with `same`, when there is no
 /// key function, the lists are one and items are their own keys), counted in `taken`. With
