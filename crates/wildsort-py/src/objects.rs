@@ -94,9 +94,22 @@ fn laid_out_as_expected(py: Python<'_>) -> PyResult<bool> {
             py.None().bind(py),
         ],
     )?;
+    // Before following the word where `ob_item` should be: the list's other words hold its
+    // length (3) and `allocated` (3, for a list made at its size), so that word is not a count
+    // and, non-NULL and aligned, is the item array's address.
+    // SAFETY: the basic size checked above covers the words read, plain integers.
+    let word = |at: usize| unsafe { list.as_ptr().cast::<u8>().add(at).cast::<usize>().read() };
+    let items_at = word(LIST_ITEMS_AT);
+    if word(LIST_ITEMS_AT - size_of::<ffi::Py_ssize_t>()) != 3
+        || word(LIST_ITEMS_AT + pointer) != 3
+        || items_at == 0
+        || items_at % align_of::<*mut ffi::PyObject>() != 0
+    {
+        return Ok(false);
+    }
     let fields = Fields(());
-    // SAFETY: `float` is a float and `list` a list of 3 items (their basic sizes cover the
-    // fields read); nothing runs between here and the reads.
+    // SAFETY: `float` is a float and `list` a list of 3 items whose item array was found above
+    // (their basic sizes cover the fields read); nothing runs between here and the reads.
     let (read_value, items) = unsafe {
         (
             fields.float_value(float.as_ptr()),
