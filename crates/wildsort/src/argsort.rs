@@ -238,7 +238,8 @@ fn running_starts(counts: &mut [u32]) {
 }
 
 /// Puts each run of values with equal prefix (the bits above `index`) in the order of its full
-/// keys, stably: those runs are in index order, which ties keep. Short runs are sorted by `cmp`,
+/// keys, stably: those runs are in index order, which ties keep. A run already in order (equal
+/// keys, the usual case of a long run) is left as it is; other short runs are sorted by `cmp`,
 /// long ones by `sort_group`.
 fn order_ties(
     sorted: &mut [u64],
@@ -253,10 +254,13 @@ fn order_ties(
         while end < sorted.len() && sorted[end] >> index == head {
             end += 1;
         }
-        match end - start {
+        let run = &mut sorted[start..end];
+        let in_order = |run: &[u64]| run.is_sorted_by(|a, b| cmp(a, b) != Ordering::Greater);
+        match run.len() {
             1 => {}
-            len if len <= GROUP_RESORT_MIN => sorted[start..end].sort_by(&cmp),
-            _ => sort_group(&mut sorted[start..end]),
+            _ if in_order(run) => {}
+            len if len <= GROUP_RESORT_MIN => run.sort_by(&cmp),
+            _ => sort_group(run),
         }
         start = end;
     }
@@ -372,18 +376,36 @@ fn argsort_i64_at(keys: &[i64], out: &mut [usize], scratch: &mut [u64], depth: u
         |a, b| (a.0.min(b.0), a.1.max(b.1)),
     );
     let bits = prefix_bits(keys.len());
-    let prefix = span_prefix(lo, hi, bits, i64_key);
+    let by_span = span_prefix(lo, hi, bits, i64_key);
     // Exact when the span fits: equal prefixes are equal keys.
     let exact = u64::BITS - (hi - lo).leading_zeros() <= bits;
-    let sort = Prefix {
+    if !exact {
+        // Keys bunched far from an outlier share a few prefixes over the whole span. Over the
+        // range of a sample, clamped at its ends, they may spread: the sample decides.
+        let (sample_lo, sample_hi) = sampled_range(keys, i64_key);
+        let by_sample = clamped_span_prefix(sample_lo, sample_hi, bits, i64_key);
+        if fullest_top_digit(keys, bits, &by_sample) < fullest_top_digit(keys, bits, &by_span) {
+            return argsort_by_prefix(keys, out, scratch, int_sort(by_sample, bits, false, depth));
+        }
+    }
+    argsort_by_prefix(keys, out, scratch, int_sort(by_span, bits, exact, depth));
+}
+
+/// An int prefix; `exact` when equal prefixes mean equal keys.
+fn int_sort(
+    prefix: impl Fn(i64) -> u64,
+    bits: u32,
+    exact: bool,
+    depth: u32,
+) -> Prefix<i64, impl Fn(i64) -> u64, impl Fn(&i64, &i64) -> Ordering> {
+    Prefix {
         prefix,
         bits,
         exact,
         cmp: Ord::cmp,
         resort: argsort_i64_at,
         depth,
-    };
-    argsort_by_prefix(keys, out, scratch, sort);
+    }
 }
 
 /// Writes into `out` the indices that sort `keys` by totalOrder, stably; as [`argsort_i64`].
@@ -434,19 +456,50 @@ fn f64_from_key(key: u64) -> f64 {
     })
 }
 
-/// The prefix of `bits` bits that `order` (an order-keeping map to `u64`) gives a key: the top
-/// bits of its distance from `lo`, over the span up to `hi`.
+/// The prefix of `bits` bits that `order` (an order-keeping map to `u64`) gives a key: its
+/// distance from `lo`, over the span up to `hi`, moved to fill the prefix: its top bits when the
+/// span is wider, all of it shifted up when narrower (so that the first pass still spreads keys
+/// of a small range over every bucket).
 fn span_prefix<K>(lo: u64, hi: u64, bits: u32, order: impl Fn(K) -> u64) -> impl Fn(K) -> u64 {
+    let (down, up) = span_shifts(lo, hi, bits);
+    move |k| ((order(k) - lo) >> down) << up
+}
+
+/// How far `span_prefix` moves distances from `lo` over a span up to `hi`: down, then up.
+fn span_shifts(lo: u64, hi: u64, bits: u32) -> (u32, u32) {
     let span = u64::BITS - (hi - lo).leading_zeros();
-    let shift = span.saturating_sub(bits);
-    move |k| (order(k) - lo) >> shift
+    (span.saturating_sub(bits), bits.saturating_sub(span))
+}
+
+/// The smallest and the largest of the keys `fullest_top_digit` samples, by `order`.
+fn sampled_range<K: Copy>(keys: &[K], order: impl Fn(K) -> u64) -> (u64, u64) {
+    let sample = keys.iter().step_by(sample_step(keys)).map(|&k| order(k));
+    sample.fold((u64::MAX, 0), |(lo, hi), x| (lo.min(x), hi.max(x)))
+}
+
+/// As [`span_prefix`] over `lo..=hi`, keys beyond those ends given the first or the last prefix
+/// (clamping keeps the order: a larger key still never gets a smaller prefix).
+fn clamped_span_prefix<K>(
+    lo: u64,
+    hi: u64,
+    bits: u32,
+    order: impl Fn(K) -> u64,
+) -> impl Fn(K) -> u64 {
+    let (down, up) = span_shifts(lo, hi, bits);
+    let last = (hi - lo) >> down;
+    move |k| ((order(k).saturating_sub(lo) >> down).min(last)) << up
+}
+
+/// The step between the keys sampled: about a thousand of them, evenly.
+fn sample_step<K>(keys: &[K]) -> usize {
+    (keys.len() / 1024).max(1)
 }
 
 /// How many of about a thousand keys sampled evenly from `keys` share the fullest top digit
 /// under `prefix`: the smaller, the more evenly the first pass spreads them.
 fn fullest_top_digit<K: Copy>(keys: &[K], bits: u32, prefix: impl Fn(K) -> u64) -> u32 {
     let mut counts = [0u32; 1 << DIGIT_BITS];
-    for &k in keys.iter().step_by((keys.len() / 1024).max(1)) {
+    for &k in keys.iter().step_by(sample_step(keys)) {
         counts[(prefix(k) >> (bits - DIGIT_BITS)) as usize] += 1;
     }
     counts.into_iter().max().unwrap_or(0)
