@@ -233,6 +233,31 @@ def test_the_c_api_calls_path_sorts_the_same(threads):
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 
 
+def test_a_list_changed_while_the_native_path_prepares_is_not_read_stale():
+    # Making the new list can start a collection, whose callbacks run Python code: here one
+    # shrinks the list being sorted. The native path must notice before it reads the list's slots
+    # (the removed items are kept alive, so stale slots would still show floats).
+    code = """
+        import gc
+        from wildsort import _wildsort
+        items = [float(i) for i in range(1000, 0, -1)]
+        removed = items[900:]
+        armed = [True]
+        def shrink(phase, info):
+            if armed[0] and phase == "start":
+                armed[0] = False
+                del items[900:]
+        gc.callbacks.append(shrink)
+        gc.set_threshold(1)
+        result = _wildsort.sorted_list(items, items, False)
+        assert not armed[0] and len(items) == 900
+        assert result is None or result == sorted(items), len(result)
+        print("ok")
+    """
+    done = run_python(code)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
 def test_a_newer_major_names_the_installed_library(fresh):
     out = fresh(
         """

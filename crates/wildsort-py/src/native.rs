@@ -330,16 +330,22 @@ pub fn sorted_list<'py>(
     if n == 0 || keys.len() != n {
         return Ok(None);
     }
-    // Both before the read: from the read until `out` is filled no Python code may run (it could
-    // change `items`, whose slots `out` is filled from), and either may (an import, a collection).
+    // All three before the read: from the read until `out` is filled no Python code may run (it
+    // could change `items`, whose slots `out` is filled from), and each may (an import, the
+    // layout check's first run, a collection that an allocation starts)...
     let api = Wildsort::import(py)?;
+    let fields = Fields::get(py);
     // SAFETY: PyList_New returns a new list of `n` NULL slots, or NULL with an exception set.
     let out = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyList_New(n as ffi::Py_ssize_t)) }?;
     // SAFETY: made by PyList_New.
     let out = unsafe { out.cast_into_unchecked::<PyList>() };
+    // ... and so may have changed the lists' lengths.
+    if items.len() != n || keys.len() != n {
+        return Ok(None);
+    }
     let mut workspace = Workspace::take(n);
     let same = items.is(keys);
-    let filled = match Fields::get(py) {
+    let filled = match fields {
         Some(fields) => {
             // SAFETY: both are live lists of n items (a subclass keeps the layout), read with
             // the GIL held and no Python code until `out` is filled.
