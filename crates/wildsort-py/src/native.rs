@@ -141,13 +141,11 @@ impl Reach for ByFields<'_> {
     }
     fn fill(&self, out: &Bound<'_, PyList>, order: &[usize], reverse: bool) {
         let n = self.items.len();
-        // SAFETY: `out` is a new list of n slots that nothing else sees yet, and `items` a live
-        // list; an address is a `usize` the size of the pointer it was.
+        // SAFETY: `out` is a new list of n slots that nothing else sees yet (the trait's
+        // contract); the items as addresses, each a `usize` the size of the pointer it is.
         let (slots, items) = unsafe {
-            let slots = self.fields.items(out.as_ptr(), n);
-            let slots = std::slice::from_raw_parts_mut(slots.as_mut_ptr().cast::<usize>(), n);
             let items = std::slice::from_raw_parts(self.items.as_ptr().cast::<usize>(), n);
-            (slots, items)
+            (self.fields.new_slots(out.as_ptr(), n), items)
         };
         gather(order, items, slots, reverse);
     }
@@ -348,7 +346,8 @@ pub fn sorted_list<'py>(
     let filled = match fields {
         Some(fields) => {
             // SAFETY: both are live lists of n items (a subclass keeps the layout), read with
-            // the GIL held and no Python code until `out` is filled.
+            // the GIL held and no Python code until `out` is filled; shared slices, so the same
+            // list twice (no key function) is fine.
             let (keys, items) = unsafe {
                 (
                     fields.items(keys.as_ptr(), n),

@@ -46,25 +46,48 @@ impl Fields {
         unsafe { float.cast::<u8>().add(FLOAT_VALUE_AT).cast::<f64>().read() }
     }
 
-    /// The item array of a list: `len` borrowed references, or NULL slots in a new list.
+    /// The item array of a list: `len` borrowed references.
     ///
     /// # Safety
-    /// `list` is a live object of type exactly `list` with `len` items, the GIL is held, and the
-    /// list is not resized (no Python code runs) while the slice is used.
+    /// `list` is a live object of type `list` (or a subclass) with `len` items, the GIL is held,
+    /// and the list is not changed (no Python code runs) while the slice is used.
     #[inline(always)]
     pub(crate) unsafe fn items<'a>(
         self,
         list: *mut ffi::PyObject,
         len: usize,
-    ) -> &'a mut [*mut ffi::PyObject] {
-        // SAFETY: `Fields` exists only where `ob_item` was found at this offset, and it points
-        // to the list's `len` slots (NULL only for an empty list, which is never asked for).
+    ) -> &'a [*mut ffi::PyObject] {
+        // SAFETY: the caller's contract.
+        unsafe { std::slice::from_raw_parts(self.item_array(list), len) }
+    }
+
+    /// The `len` slots of a new list, as the addresses they will hold (NULL until filled).
+    ///
+    /// # Safety
+    /// `list` is a new list of `len` slots that nothing else sees yet, and the GIL is held.
+    #[inline(always)]
+    pub(crate) unsafe fn new_slots<'a>(
+        self,
+        list: *mut ffi::PyObject,
+        len: usize,
+    ) -> &'a mut [usize] {
+        // SAFETY: the caller's contract; an address is a `usize` the size of the pointer it is.
+        unsafe { std::slice::from_raw_parts_mut(self.item_array(list).cast::<usize>(), len) }
+    }
+
+    /// A list's `ob_item`.
+    ///
+    /// # Safety
+    /// `list` is a live list (its basic size covers the field).
+    #[inline(always)]
+    unsafe fn item_array(self, list: *mut ffi::PyObject) -> *mut *mut ffi::PyObject {
+        // SAFETY: `Fields` exists only where `ob_item` was found at this offset; it points to
+        // the list's slots (NULL only for an empty list, which is never asked for).
         unsafe {
-            let items = list
-                .cast::<u8>()
+            list.cast::<u8>()
                 .add(LIST_ITEMS_AT)
-                .cast::<*mut *mut ffi::PyObject>();
-            std::slice::from_raw_parts_mut(items.read(), len)
+                .cast::<*mut *mut ffi::PyObject>()
+                .read()
         }
     }
 }
