@@ -7,7 +7,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use pyo3::exceptions::PySystemError;
 use pyo3::prelude::*;
 
-fn panicked() -> PyErr {
+/// The `SystemError` a caught panic becomes.
+pub(crate) fn panicked() -> PyErr {
     PySystemError::new_err("awaitkit: internal error (a panic was caught)")
 }
 

@@ -15,7 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyNone;
 use pyo3::{ffi, Borrowed, BoundObject};
 
-use crate::boundary::{attached, raise, raising, Raised};
+use crate::boundary::{self, attached, raise, raising, Raised};
 use crate::callbacks::{classify, no_stop_iteration, Outcome};
 use crate::close::close_pending;
 use crate::object::Awaitable;
@@ -622,9 +622,7 @@ impl Drop for Running<'_> {
 #[cold]
 #[inline(never)]
 fn panicked() -> Flow<'static> {
-    Flow::Raise(raise(|| {
-        PySystemError::new_err("awaitkit: internal error (a panic was caught)")
-    }))
+    Flow::Raise(raise(boundary::panicked))
 }
 
 /// Why `resume` refuses to run.
