@@ -49,6 +49,20 @@ fn object<'a, 'py>(
     unsafe { Borrowed::from_ptr_or_opt(py, obj) }.ok_or_else(|| unusual(Misuse::BadArgument(null)))
 }
 
+/// Checks that `aw` can await `target`: not itself, and something with `__await__`.
+fn check_target(aw: Awaitable<'_>, target: &Bound<'_, PyAny>) -> Result<(), Misuse> {
+    if target.as_ptr() == aw.as_ptr() {
+        return Err(unusual(Misuse::AwaitsItself));
+    }
+    // A native coroutine (the usual case) needs no look-up.
+    if !is_coroutine(target)
+        && !raising(|py| target.hasattr(intern!(py, "__await__"))).map_err(|_| Misuse::Raised)?
+    {
+        return Err(unusual(Misuse::NotAwaitable(target.as_ptr())));
+    }
+    Ok(())
+}
+
 /// Queues `step` on `aw`, unless `aw` has finished.
 #[inline(always)]
 fn push(aw: Awaitable<'_>, step: Step) -> Result<(), Misuse> {
@@ -125,16 +139,7 @@ unsafe fn add_await_general(
     entry(-1, |py| {
         let aw = awaitable(aw)?;
         let target = object(py, awaitable_, "awaitkit: the awaitable is NULL")?;
-        if target.as_ptr() == aw.as_ptr() {
-            return Err(unusual(Misuse::AwaitsItself));
-        }
-        // A native coroutine (the usual case) needs no look-up.
-        if !is_coroutine(&target)
-            && !raising(|py| target.hasattr(intern!(py, "__await__")))
-                .map_err(|_| Misuse::Raised)?
-        {
-            return Err(unusual(Misuse::NotAwaitable(awaitable_)));
-        }
+        check_target(aw, &target)?;
         push(
             aw,
             Step::Await {
@@ -222,12 +227,7 @@ pub unsafe extern "C" fn async_with(
             )))
             }
         };
-        if enter.as_ptr() == aw.as_ptr() {
-            return Err(Misuse::AwaitsItself.into_err(py));
-        }
-        if !is_coroutine(&enter) && !enter.hasattr(intern!(py, "__await__"))? {
-            return Err(Misuse::NotAwaitable(enter.as_ptr()).into_err(py));
-        }
+        check_target(aw, &enter).map_err(|m| m.into_err(py))?;
         let step = Step::Await {
             awaitable: Ref::new(enter),
             on_result: OnResult::Enter {
