@@ -247,6 +247,7 @@ fn order_ties(
     cmp: impl Fn(&u64, &u64) -> Ordering,
     mut sort_group: impl FnMut(&mut [u64]),
 ) {
+    let in_order = |run: &[u64]| run.is_sorted_by(|a, b| cmp(a, b) != Ordering::Greater);
     let mut start = 0;
     while start < sorted.len() {
         let head = sorted[start] >> index;
@@ -255,7 +256,6 @@ fn order_ties(
             end += 1;
         }
         let run = &mut sorted[start..end];
-        let in_order = |run: &[u64]| run.is_sorted_by(|a, b| cmp(a, b) != Ordering::Greater);
         match run.len() {
             1 => {}
             _ if in_order(run) => {}
@@ -331,25 +331,18 @@ fn lsd_sort(data: &mut [u64], other: &mut [u64], shift: u32, bits: u32) -> bool 
     in_data
 }
 
-/// Summarises `keys` (at least one): each key is `seen`, and summaries `merge`d, in parts side by
-/// side for large inputs.
-fn range_of<K: Copy + Sync, R: Send>(
-    keys: &[K],
-    seen: impl Fn(K) -> R + Sync,
-    merge: impl Fn(R, R) -> R + Sync,
-) -> R {
+/// The smallest and the largest of `keys` (at least one) by `order`, in parts side by side for
+/// large inputs.
+fn range_of<K: Copy + Sync>(keys: &[K], order: impl Fn(K) -> u64 + Sync) -> (u64, u64) {
     let chunk = keys.len().div_ceil(parallel::parts_for(keys.len()));
-    let summaries = parallel::run(keys.len().div_ceil(chunk), |part| {
+    let widen = |(lo, hi): (u64, u64), x: u64| (lo.min(x), hi.max(x));
+    parallel::run(keys.len().div_ceil(chunk), |part| {
         let part = &keys[part * chunk..keys.len().min((part + 1) * chunk)];
-        part[1..]
-            .iter()
-            .fold(seen(part[0]), |summary, &k| merge(summary, seen(k)))
-    });
-    let mut summaries = summaries.into_iter();
-    let first = summaries
-        .next()
-        .expect("parallel::run returns one result a part");
-    summaries.fold(first, merge)
+        part.iter()
+            .fold((u64::MAX, 0), |range, &k| widen(range, order(k)))
+    })
+    .into_iter()
+    .fold((u64::MAX, 0), |range, (lo, hi)| widen(widen(range, lo), hi))
 }
 
 /// Stable comparison argsort for short inputs.
@@ -370,11 +363,7 @@ fn argsort_i64_at(keys: &[i64], out: &mut [usize], scratch: &mut [u64], depth: u
     if keys.len() <= SMALL {
         return argsort_small(keys, out, Ord::cmp);
     }
-    let (lo, hi) = range_of(
-        keys,
-        |k| (i64_key(k), i64_key(k)),
-        |a, b| (a.0.min(b.0), a.1.max(b.1)),
-    );
+    let (lo, hi) = range_of(keys, i64_key);
     let bits = prefix_bits(keys.len());
     let by_span = span_prefix(lo, hi, bits, i64_key);
     // Exact when the span fits: equal prefixes are equal keys.
@@ -383,7 +372,7 @@ fn argsort_i64_at(keys: &[i64], out: &mut [usize], scratch: &mut [u64], depth: u
         // Keys bunched far from an outlier share a few prefixes over the whole span. Over the
         // range of a sample, clamped at its ends, they may spread: the sample decides.
         let (sample_lo, sample_hi) = sampled_range(keys, i64_key);
-        let by_sample = clamped_span_prefix(sample_lo, sample_hi, bits, i64_key);
+        let by_sample = span_prefix(sample_lo, sample_hi, bits, i64_key);
         if fullest_top_digit(keys, bits, &by_sample) < fullest_top_digit(keys, bits, &by_span) {
             return argsort_by_prefix(keys, out, scratch, int_sort(by_sample, bits, false, depth));
         }
@@ -419,11 +408,7 @@ fn argsort_f64_at(keys: &[f64], out: &mut [usize], scratch: &mut [u64], depth: u
     }
     let bits = prefix_bits(keys.len());
     // The range in totalOrder's integer image, which also places NaNs (beyond the infinities).
-    let (image_lo, image_hi) = range_of(
-        keys,
-        |k| (f64_key(k), f64_key(k)),
-        |a, b| (a.0.min(b.0), a.1.max(b.1)),
-    );
+    let (image_lo, image_hi) = range_of(keys, f64_key);
     // By the image: as many prefixes for each power of two, for keys spread over many scales.
     let by_image = span_prefix(image_lo, image_hi, bits, f64_key);
     let (lo, hi) = (f64_from_key(image_lo), f64_from_key(image_hi));
@@ -441,10 +426,10 @@ fn argsort_f64_at(keys: &[f64], out: &mut [usize], scratch: &mut [u64], depth: u
         };
         let by_position = |k: f64| ((k * 0.5 - half_lo) * scale).clamp(0.0, top) as i64 as u64;
         if fullest_top_digit(keys, bits, by_position) <= fullest_top_digit(keys, bits, &by_image) {
-            return argsort_by_prefix(keys, out, scratch, inexact(by_position, bits, depth));
+            return argsort_by_prefix(keys, out, scratch, float_sort(by_position, bits, depth));
         }
     }
-    argsort_by_prefix(keys, out, scratch, inexact(by_image, bits, depth))
+    argsort_by_prefix(keys, out, scratch, float_sort(by_image, bits, depth))
 }
 
 /// The key whose totalOrder image is `key` (the inverse of `f64_key`).
@@ -459,35 +444,20 @@ fn f64_from_key(key: u64) -> f64 {
 /// The prefix of `bits` bits that `order` (an order-keeping map to `u64`) gives a key: its
 /// distance from `lo`, over the span up to `hi`, moved to fill the prefix: its top bits when the
 /// span is wider, all of it shifted up when narrower (so that the first pass still spreads keys
-/// of a small range over every bucket).
+/// of a small range over every bucket). Keys beyond `lo..=hi` (when those are a sample's ends)
+/// get the first or the last prefix: clamping keeps the order, a larger key never gets a
+/// smaller prefix.
 fn span_prefix<K>(lo: u64, hi: u64, bits: u32, order: impl Fn(K) -> u64) -> impl Fn(K) -> u64 {
-    let (down, up) = span_shifts(lo, hi, bits);
-    move |k| ((order(k) - lo) >> down) << up
-}
-
-/// How far `span_prefix` moves distances from `lo` over a span up to `hi`: down, then up.
-fn span_shifts(lo: u64, hi: u64, bits: u32) -> (u32, u32) {
     let span = u64::BITS - (hi - lo).leading_zeros();
-    (span.saturating_sub(bits), bits.saturating_sub(span))
+    let (down, up) = (span.saturating_sub(bits), bits.saturating_sub(span));
+    let last = (hi - lo) >> down;
+    move |k| ((order(k).saturating_sub(lo) >> down).min(last)) << up
 }
 
 /// The smallest and the largest of the keys `fullest_top_digit` samples, by `order`.
 fn sampled_range<K: Copy>(keys: &[K], order: impl Fn(K) -> u64) -> (u64, u64) {
     let sample = keys.iter().step_by(sample_step(keys)).map(|&k| order(k));
     sample.fold((u64::MAX, 0), |(lo, hi), x| (lo.min(x), hi.max(x)))
-}
-
-/// As [`span_prefix`] over `lo..=hi`, keys beyond those ends given the first or the last prefix
-/// (clamping keeps the order: a larger key still never gets a smaller prefix).
-fn clamped_span_prefix<K>(
-    lo: u64,
-    hi: u64,
-    bits: u32,
-    order: impl Fn(K) -> u64,
-) -> impl Fn(K) -> u64 {
-    let (down, up) = span_shifts(lo, hi, bits);
-    let last = (hi - lo) >> down;
-    move |k| ((order(k).saturating_sub(lo) >> down).min(last)) << up
 }
 
 /// The step between the keys sampled: about a thousand of them, evenly.
@@ -505,8 +475,8 @@ fn fullest_top_digit<K: Copy>(keys: &[K], bits: u32, prefix: impl Fn(K) -> u64) 
     counts.into_iter().max().unwrap_or(0)
 }
 
-/// A float prefix: ties are broken by totalOrder.
-fn inexact(
+/// A float prefix (never exact): ties are broken by totalOrder.
+fn float_sort(
     prefix: impl Fn(f64) -> u64,
     bits: u32,
     depth: u32,
