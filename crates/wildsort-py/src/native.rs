@@ -412,8 +412,11 @@ fn sort_into<R: Reach>(
         }
     };
     if status != 0 {
+        // Only a bug gets here (the buffers are checked above): say so, and what to use meanwhile.
         return Err(PyRuntimeError::new_err(format!(
-            "wildsort: the native sort failed with status {status}"
+            "wildsort: libwildsort's argsort failed with status {status} (named in wildsort.h) \
+             on {n} keys: a bug in wildsort, please report it; sorted() gives the same result \
+             meanwhile"
         )));
     }
     // The list takes over the references `taken` holds: `order` is a permutation of them.
