@@ -131,7 +131,8 @@ def build_rows(fast_times, slow_times):
     fast, slow = medians(fast_times), medians(slow_times)
 
     def row(name, times, peer_name, kind, target, limit, reference=False):
-        ours, peer = statistics.median(times["awaitkit"]), medians(times).get(peer_name)
+        mid = fast if times is fast_times else slow
+        ours, peer = mid["awaitkit"], mid.get(peer_name)
         if peer is None:
             rows.append({"benchmark": name, "awaitkit_ns": ours, "peer_ns": None, "peer_name": peer_name,
                          "ratio": None, "kind": kind, "target": target, "verdict": "-"})
