@@ -202,6 +202,57 @@ def test_the_thread_cap_changes_nothing_but_speed(threads):
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 
 
+def test_a_forked_child_sorts_with_workers_of_its_own():
+    # libwildsort keeps its worker threads between sorts; a forked child (multiprocessing's
+    # default start on Linux) has none of them, and must neither wait for them nor use them.
+    code = """
+        import os, random, signal, warnings, wildsort
+        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork() with threads running
+        rng = random.Random(7)
+        items = [rng.uniform(-1.0, 1.0) for _ in range(300_000)]
+        assert wildsort.sort(items) == sorted(items)  # the parent's workers start here
+        pid = os.fork()
+        if pid == 0:
+            signal.alarm(30)  # a child that waits forever ends, and the check fails
+            os._exit(0 if wildsort.sort(items) == sorted(items) and wildsort.sort(items, reverse=True) == sorted(items, reverse=True) else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, status
+        assert wildsort.sort(items) == sorted(items)  # and the parent's still serve
+        print("ok")
+    """
+    done = run_python(code, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_worker_threads_end_when_sorts_stop():
+    # Kept for the next pass and the next sort, gone after about a second without one: a process
+    # that stopped sorting holds no threads of wildsort's.
+    code = """
+        import os, random, time, wildsort
+        def workers():
+            names = []
+            for task in os.listdir("/proc/self/task"):
+                try:
+                    with open(f"/proc/self/task/{task}/comm") as f:
+                        names.append(f.read().strip())
+                except FileNotFoundError:
+                    pass  # a thread that just ended
+            return names.count("wildsort-worker")
+        items = [random.random() for _ in range(300_000)]
+        assert workers() == 0
+        wildsort.sort(items)
+        assert workers() >= 1, "a large sort keeps a worker"
+        deadline = time.monotonic() + 10
+        while workers() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert workers() == 0, "idle workers end"
+        assert wildsort.sort(items) == sorted(items)  # and come back when needed
+        print("ok")
+    """
+    done = run_python(code)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
 def test_lists_and_floats_are_read_through_their_fields_on_cpython():
     # The layout check at first use passes on every CPython this is tested on: were it to fail
     # silently, the fast path would quietly be the slow one.

@@ -16,6 +16,7 @@
 
 pub mod argsort;
 mod parallel;
+mod pool;
 pub mod radix;
 
 use voracious_radix_sort::RadixSort;
@@ -159,9 +160,11 @@ pub fn header_contract() -> String {
  * argsort_*(keys, n, out) writes into `out` the n indices that sort `keys`, stably; it allocates
  * one scratch buffer of n uint64_t. argsort_*_scratch(keys, n, out, scratch) does the same in the
  * caller's `scratch` of n uint64_t (contents overwritten; overlapping neither `keys` nor `out`).
- * From 131,072 keys on, the argsorts share the work with threads of their own, joined before
+ * From 131,072 keys on, the argsorts share the work with threads of their own, done before
  * they return: one thread a core in all, at most 8; the environment variable WILDSORT_THREADS
- * (read once per process) caps the count, 1 keeping all the work on the calling thread.
+ * (read once per process) caps the count, 1 keeping all the work on the calling thread. The
+ * helper threads are kept between sorts and end after a second without work; a forked child
+ * starts its own.
  * sort_pairs_i64(pairs, n) sorts n (key, payload) records interleaved in 2n int64_t
  * ([key0, payload0, key1, ...]) by key, stably (only keys are compared); it allocates one
  * scratch copy. sort_pairs_i64_scratch(pairs, n, scratch) does the same in the caller's

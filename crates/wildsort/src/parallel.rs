@@ -3,6 +3,8 @@
 
 use std::sync::{Mutex, OnceLock, PoisonError};
 
+use crate::pool;
+
 /// Inputs shorter than this are sorted on the calling thread alone: below it, starting threads
 /// costs more than it saves.
 const PARALLEL_MIN: usize = 1 << 17;
@@ -33,10 +35,16 @@ fn threads() -> usize {
     })
 }
 
-/// Runs `job(0)` .. `job(parts - 1)`, all but the first on threads of their own, and returns
-/// their results in order. A part whose thread cannot be started runs on this thread; a panic in
-/// any part is raised again here.
+/// Runs `job(0)` .. `job(parts - 1)`, the first on this thread, the others on kept workers
+/// (`pool`), else on threads started for them, and returns their results in order. A part whose
+/// thread cannot be started runs on this thread; a panic in any part is raised again here.
 pub fn run<T: Send>(parts: usize, job: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    if parts <= 1 {
+        return (0..parts).map(job).collect();
+    }
+    if let Some(results) = pool::run(parts, &job) {
+        return results;
+    }
     let job = &job;
     std::thread::scope(|scope| {
         let threads: Vec<_> = (1..parts)
