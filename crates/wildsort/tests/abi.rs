@@ -371,6 +371,42 @@ fn large_float_sorts_without_nan_or_negative_zero_take_the_fast_path_correctly()
     );
 }
 
+#[test]
+fn one_nan_or_negative_zero_anywhere_in_a_large_input_is_seen() {
+    // Large enough that the scan for them is split between threads. Each pair is one that
+    // numeric order cannot tell apart (0.0 / -0.0, two NaNs), the second of which totalOrder
+    // puts first, near the start, mid-way through the last part, or at the very end. Missed,
+    // the pair goes to voracious's float sort, which panics on those NaNs.
+    let n = 300_000;
+    let finite: Vec<f64> = pseudo_random(n, 33)
+        .into_iter()
+        .map(|x| (x >> 11) as f64 - (1u64 << 52) as f64 + 0.5)
+        .collect();
+    let total_order_bits = |v: &[f64]| {
+        let mut sorted = v.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        sorted.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+    };
+    let nan = |payload: u64| f64::from_bits(f64::NAN.to_bits() | payload);
+    for (early, late) in [(0.0, -0.0), (nan(2), nan(1))] {
+        for at in [7, n * 3 / 4 + 17, n - 1] {
+            let mut data = finite.clone();
+            (data[at - 5], data[at]) = (early, late);
+            let expected = total_order_bits(&data);
+            wildsort::sort_f64(&mut data);
+            let got: Vec<u64> = data.iter().map(|x| x.to_bits()).collect();
+            assert!(got == expected, "{late:?} at {at} was missed");
+        }
+    }
+    let mut floats: Vec<f32> = finite.iter().map(|&x| x as f32).collect();
+    (floats[n - 9], floats[n - 2]) = (0.0, -0.0);
+    let mut expected = floats.clone();
+    expected.sort_by(f32::total_cmp);
+    wildsort::sort_f32(&mut floats);
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert!(bits(&floats) == bits(&expected), "-0.0 in f32 was missed");
+}
+
 type SortPairs = unsafe extern "C" fn(*mut i64, usize) -> i32;
 type SortPairsScratch = unsafe extern "C" fn(*mut i64, usize, *mut i64) -> i32;
 
