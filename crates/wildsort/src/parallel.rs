@@ -1,5 +1,6 @@
 //! Large sorts split across threads: each pass's work is cut into parts that touch disjoint
-//! memory, one thread a part, joined before the next pass.
+//! memory, one thread a part (kept workers, `pool`, or threads started for it), all done before
+//! the next pass.
 
 use std::sync::{Mutex, OnceLock, PoisonError};
 
