@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "capreg.h"
+#include "capreg_test_helpers.h"
 
 #define TOOLS_MODULE "capreg_test_cprovider._tools"
 
@@ -47,81 +48,18 @@ static capreg_fn tools_dummy(size_t i)
 
 static const capreg_registry *registry = NULL;
 
-/* The message of *err as a str (invalid UTF-8 replaced, never read past the buffer). */
-static PyObject *error_message(const capreg_error *err)
-{
-    size_t n = 0;
-    while (n < CAPREG_MESSAGE_CAPACITY && err->message[n] != '\0')
-        n++;
-    return PyUnicode_DecodeUTF8(err->message, (Py_ssize_t)n, "replace");
-}
-
-static void error_reset(capreg_error *err)
-{
-    memset(err, 0, sizeof(*err));
-    err->code = -12345; /* the registry must overwrite it on failure */
-}
-
-/* A new (code, message) pair, or NULL with an exception. */
+/* A new (code, message) pair, or NULL with an exception; the message is marked if err->code
+ * disagrees with the returned code (the contract says they agree). */
 static PyObject *code_and_message(int rc, const capreg_error *err)
 {
     PyObject *message;
 
     if (rc == CAPREG_OK)
         return Py_BuildValue("(is)", 0, "");
-    message = error_message(err);
+    message = checked_message(rc, err);
     if (message == NULL)
         return NULL;
-    if (err->code != rc) {
-        /* The contract says the return value and err->code agree: make a breach visible. */
-        PyObject *marked = PyUnicode_FromFormat("%U [capreg_test: err.code %d differs from the "
-                                                "returned code %d]",
-                                                message, err->code, rc);
-        Py_DECREF(message);
-        if (marked == NULL)
-            return NULL;
-        message = marked;
-    }
     return Py_BuildValue("(iN)", rc, message);
-}
-
-/* A private, NUL-terminated heap copy of a str's UTF-8, or NULL for None. Returns 0 or -1 with
- * an exception set. */
-static int copy_str_or_none(PyObject *obj, const char *what, char **out)
-{
-    PyObject *bytes;
-    char *buffer;
-    Py_ssize_t length;
-
-    *out = NULL;
-    if (obj == Py_None)
-        return 0;
-    if (!PyUnicode_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "%s must be str or None, not %R", what,
-                     (PyObject *)Py_TYPE(obj));
-        return -1;
-    }
-    bytes = PyUnicode_AsUTF8String(obj);
-    if (bytes == NULL)
-        return -1;
-    if (PyBytes_AsStringAndSize(bytes, &buffer, &length) < 0) {
-        Py_DECREF(bytes);
-        return -1;
-    }
-    if ((size_t)length != strlen(buffer)) {
-        Py_DECREF(bytes);
-        PyErr_Format(PyExc_ValueError, "%s must not contain NUL characters", what);
-        return -1;
-    }
-    *out = (char *)PyMem_Malloc((size_t)length + 1);
-    if (*out == NULL) {
-        Py_DECREF(bytes);
-        PyErr_NoMemory();
-        return -1;
-    }
-    memcpy(*out, buffer, (size_t)length + 1);
-    Py_DECREF(bytes);
-    return 0;
 }
 
 /* Overwrite, then free, so that a registry keeping our pointer would read garbage. */
@@ -360,28 +298,6 @@ static PyObject *tools_publish_many(PyObject *self, PyObject *args)
 }
 
 /* ---- bad_publishes: every malformed declaration must be refused, not crash --------------- */
-
-/* Append (case, code, message) to list. Returns 0 or -1 with an exception set. */
-static int record(PyObject *list, const char *case_name, int rc, const capreg_error *err)
-{
-    PyObject *message, *entry;
-    int status;
-
-    if (err == NULL)
-        message = PyUnicode_FromString("");
-    else if (rc == CAPREG_OK)
-        message = PyUnicode_FromString("");
-    else
-        message = error_message(err);
-    if (message == NULL)
-        return -1;
-    entry = Py_BuildValue("(siN)", case_name, rc, message);
-    if (entry == NULL)
-        return -1;
-    status = PyList_Append(list, entry);
-    Py_DECREF(entry);
-    return status;
-}
 
 /* A valid declaration of API "capreg_test_bad_publish" with two functions. */
 static void good_decl(capreg_api_decl *decl, capreg_function *functions)
