@@ -529,3 +529,27 @@ fn sort_pairs_refuses_null_and_impossible_lengths() {
     assert_eq!(status, OK);
     assert_eq!(buffer, [1, 1, 3, 0]);
 }
+
+#[test]
+fn argsorts_from_several_threads_at_once_each_get_their_own_result() {
+    // Large enough to be cut in parts: one caller at a time gets the kept workers, the others
+    // start threads of their own; every result must be the stable order of its own keys.
+    let n = 200_000;
+    std::thread::scope(|scope| {
+        for caller in 0..4u64 {
+            scope.spawn(move || {
+                let keys: Vec<f64> = pseudo_random(n, 100 + caller)
+                    .into_iter()
+                    .map(|x| (x % 50_000) as f64) // duplicates: stability shows
+                    .collect();
+                let mut expected: Vec<usize> = (0..n).collect();
+                expected.sort_by(|&a, &b| keys[a].total_cmp(&keys[b]));
+                for _ in 0..3 {
+                    let mut order = vec![0; n];
+                    wildsort::argsort_f64(&keys, &mut order);
+                    assert!(order == expected, "caller {caller} got another order");
+                }
+            });
+        }
+    });
+}
