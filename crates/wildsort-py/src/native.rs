@@ -345,9 +345,9 @@ pub fn sorted_list<'py>(
     let same = items.is(keys);
     let filled = match fields {
         Some(fields) => {
-            // SAFETY: both are live lists of n items (a subclass keeps the layout), read with
-            // the GIL held and no Python code until `out` is filled; shared slices, so the same
-            // list twice (no key function) is fine.
+            // Shared slices, so the same list twice (no key function) is fine.
+            // SAFETY: live lists of n items (a subclass keeps the layout); GIL held, no Python
+            // code runs until `out` is filled.
             let (keys, items) = unsafe {
                 (
                     fields.items(keys.as_ptr(), n),
