@@ -173,11 +173,7 @@ impl Run<'_> {
                 let (rc, _) = self
                     .aw
                     .run_callback(|| cb(self.aw.as_ptr(), value.as_ptr()));
-                match classify(rc, "result callback") {
-                    Outcome::Ok => next(py),
-                    Outcome::Error(raised) => self.step_error(py, raised, on_error),
-                    Outcome::Propagate(raised) => self.fail(py, raised),
-                }
+                self.after_result_callback(py, rc, on_error)
             }
             OnResult::Enter { exit, body } => self.enter_body(value, exit, body, on_error),
             OnResult::ExitAfter { exc } => self.after_exit(value, exc, on_error),
@@ -357,10 +353,10 @@ impl Run<'_> {
         }
     }
 
-    /// A result callback returned `rc`, other than 0 with no exception set.
-    #[cold]
+    /// What follows a result callback that returned `rc`: the next step (0, no exception set),
+    /// the step's error callback (-1), or propagating the exception (<= -2).
     #[inline(never)]
-    fn callback_failed<'py>(
+    fn after_result_callback<'py>(
         &mut self,
         py: Python<'py>,
         rc: i32,
@@ -500,7 +496,7 @@ impl<'a> Awaitable<'a> {
         // SAFETY: the GIL is held.
         if rc != 0 || !unsafe { ffi::PyErr_Occurred() }.is_null() {
             return self.resume_rest(py, |run| {
-                let flow = run.callback_failed(py, rc, on_error);
+                let flow = run.after_result_callback(py, rc, on_error);
                 drop(sent);
                 drop(iter);
                 flow
