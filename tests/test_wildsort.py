@@ -186,7 +186,7 @@ def test_refcounts_are_unchanged_when_the_native_path_gives_up_late(last, revers
 
 
 @pytest.mark.parametrize("threads", ["1", "3", "not a number"])
-def test_the_thread_cap_changes_nothing_but_speed(threads):
+def test_the_thread_cap_changes_nothing_but_speed(threads, fresh):
     # Large enough to be cut in parts; floats with duplicates, so stability shows.
     code = """
         import random, wildsort
@@ -198,11 +198,10 @@ def test_the_thread_cap_changes_nothing_but_speed(threads):
             assert all(a is b for a, b in zip(got, expected)) and len(got) == len(expected)
         print("ok")
     """
-    done = run_python(code, env={"WILDSORT_THREADS": threads})
-    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+    assert fresh(code, env={"WILDSORT_THREADS": threads}).strip() == "ok"
 
 
-def test_a_forked_child_sorts_with_workers_of_its_own():
+def test_a_forked_child_sorts_with_workers_of_its_own(fresh):
     # libwildsort keeps its worker threads between sorts; a forked child (multiprocessing's
     # default start on Linux) has none of them, and must neither wait for them nor use them.
     code = """
@@ -220,11 +219,10 @@ def test_a_forked_child_sorts_with_workers_of_its_own():
         assert wildsort.sort(items) == sorted(items)  # and the parent's still serve
         print("ok")
     """
-    done = run_python(code, timeout=60)
-    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+    assert fresh(code, timeout=60).strip() == "ok"
 
 
-def test_worker_threads_end_when_sorts_stop():
+def test_worker_threads_end_when_sorts_stop(fresh):
     # Kept for the next pass and the next sort, gone after about a second without one: a process
     # that stopped sorting holds no threads of wildsort's.
     code = """
@@ -249,8 +247,7 @@ def test_worker_threads_end_when_sorts_stop():
         assert wildsort.sort(items) == sorted(items)  # and come back when needed
         print("ok")
     """
-    done = run_python(code)
-    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+    assert fresh(code).strip() == "ok"
 
 
 def test_lists_and_floats_are_read_through_their_fields_on_cpython():
@@ -260,7 +257,7 @@ def test_lists_and_floats_are_read_through_their_fields_on_cpython():
 
 
 @pytest.mark.parametrize("threads", ["1", "2"])
-def test_the_c_api_calls_path_sorts_the_same(threads):
+def test_the_c_api_calls_path_sorts_the_same(threads, fresh):
     # WILDSORT_OBJECT_FIELDS=0 keeps the native path to PyList_GetItem, PyFloat_AsDouble and
     # PyList_SetItem: the path an interpreter with another layout takes.
     code = """
@@ -280,11 +277,10 @@ def test_the_c_api_calls_path_sorts_the_same(threads):
             assert [sys.getrefcount(x) for x in items] == before
         print("ok")
     """
-    done = run_python(code, env={"WILDSORT_OBJECT_FIELDS": "0", "WILDSORT_THREADS": threads})
-    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+    assert fresh(code, env={"WILDSORT_OBJECT_FIELDS": "0", "WILDSORT_THREADS": threads}).strip() == "ok"
 
 
-def test_a_list_changed_while_the_native_path_prepares_is_not_read_stale():
+def test_a_list_changed_while_the_native_path_prepares_is_not_read_stale(fresh):
     # Making the new list can start a collection, whose callbacks run Python code: here one
     # shrinks the list being sorted. The native path must notice before it reads the list's slots
     # (the removed items are kept alive, so stale slots would still show floats).
@@ -305,8 +301,7 @@ def test_a_list_changed_while_the_native_path_prepares_is_not_read_stale():
         assert result is None or result == sorted(items), len(result)
         print("ok")
     """
-    done = run_python(code)
-    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+    assert fresh(code).strip() == "ok"
 
 
 def test_a_newer_major_names_the_installed_library(fresh):
