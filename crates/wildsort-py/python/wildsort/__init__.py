@@ -4,9 +4,10 @@ fits in 64 bits, or every key is a float.
 ``wildsort.sort(iterable, *, key=None, reverse=False)`` returns exactly what ``sorted()`` returns:
 the same objects, in the same (stable) order, with ``reverse`` keeping stability, for any input.
 The fast paths copy the keys into a buffer, sort their positions with the native ``wildsort``
-API (``argsort_i64`` or ``argsort_f64``, stable), reached through the capreg registry like any
-other consumer, and put the objects in that order into a new list; everything else (mixed ints and floats, huge
-ints, NaN, other types, int or float subclasses) is sorted by ``list.sort`` itself.
+API (``argsort_i64_scratch`` or ``argsort_f64_scratch``, stable), reached through the capreg
+registry like any other consumer, and put the objects in that order into a new list; everything
+else (mixed ints and floats, huge ints, NaN, other types, int or float subclasses) is sorted by
+``list.sort`` itself.
 """
 
 from wildsort import _wildsort
