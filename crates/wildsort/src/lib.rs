@@ -169,8 +169,8 @@ pub fn header_contract() -> String {
  * From 131,072 keys on, the argsorts share the work with threads of their own, done before
  * they return: one thread a core in all, at most 8; the environment variable WILDSORT_THREADS
  * (read once per process) caps the count, 1 keeping all the work on the calling thread. The
- * helper threads are kept between sorts and end after a second without work; a forked child
- * starts its own.
+ * helper threads are kept between sorts; they end after a second without work, and before the
+ * process forks (pthread_atfork), so a forked child starts its own.
  * sort_pairs_i64(pairs, n) sorts n (key, payload) records interleaved in 2n int64_t
  * ([key0, payload0, key1, ...]) by key, stably (only keys are compared); it allocates one
  * scratch copy. sort_pairs_i64_scratch(pairs, n, scratch) does the same in the caller's

@@ -4,19 +4,20 @@
 //! Starting a thread costs 50-250 µs on a small VM (measured), and a large argsort runs four
 //! passes side by side: with a thread started for each, a 1M-key argsort took 11.5-14 ms; with
 //! kept workers, 9.9-10.3 ms. A kept worker stays awake [`SPIN`] after each part, so the next
-//! pass finds it awake, then sleeps, and ends after [`IDLE`] without work: a process that stopped sorting
-//! keeps no threads (Python 3.12+ warns when a process with threads forks).
+//! pass finds it awake, then sleeps, and ends after [`IDLE`] without work: a process that stopped
+//! sorting keeps no threads.
 //!
-//! Not rayon: its global pool is lost in a forked child (multiprocessing's default start on
-//! Linux), where the next parallel call waits forever. Here a child sees that the pool is not its
-//! own (another process id) and starts its own workers.
+//! Before the process forks, the workers end (`pthread_atfork`, see [`fork`]): the child starts
+//! its own, and the parent has no threads of wildsort's at the fork, so Python 3.12+ does not
+//! warn that a multi-threaded process forked. Not rayon: its global pool is lost in a forked child
+//! (multiprocessing's default start on Linux), where the next parallel call waits forever.
 
 use std::any::Any;
 use std::cell::UnsafeCell;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, TryLockError};
-use std::thread::{self, Thread};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 /// How long a worker that finished its part stays awake for the next one: a thousand pauses, then
@@ -30,14 +31,27 @@ const IDLE: Duration = Duration::from_secs(1);
 /// The kept workers of this process. Parts are posted only with this lock held, so a worker that
 /// holds it may end without a part being posted to it meanwhile.
 static POOL: Mutex<Pool> = Mutex::new(Pool {
-    pid: 0,
+    forking: false,
     workers: Vec::new(),
 });
 
 struct Pool {
-    /// The process the workers run in: after a fork, they are not there.
-    pid: u32,
-    workers: Vec<Arc<Worker>>,
+    /// Set from just before a fork until just after it: no worker is started meanwhile.
+    forking: bool,
+    workers: Vec<Kept>,
+}
+
+/// A worker and its thread.
+struct Kept {
+    worker: Arc<Worker>,
+    thread: JoinHandle<()>,
+}
+
+fn lock_pool() -> MutexGuard<'static, Pool> {
+    // A panic is never raised while the lock is held (parts run under `catch_unwind`), but a
+    // poisoned pool is as good as any.
+    POOL.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A part for a worker: `call(data, part)`, with `data` erased to a plain pointer.
@@ -48,14 +62,18 @@ struct Task {
     part: usize,
 }
 
+#[derive(Default)]
 struct Worker {
-    thread: Thread,
     /// The count of parts posted to it, and of those it finished.
     posted: AtomicUsize,
     finished: AtomicUsize,
     /// The part posted last: written only while the worker is idle (`finished == posted`), read
     /// by the worker only after `posted` moved past what it finished.
     task: UnsafeCell<Option<Task>>,
+    /// Set, with the pool's lock held, when the worker is to end (before a fork).
+    retire: AtomicBool,
+    /// The worker's thread id (Linux's), set as it starts.
+    tid: AtomicI32,
 }
 
 // SAFETY: `task` is the only field that is not `Sync`; its writes and reads are ordered by
@@ -65,18 +83,21 @@ unsafe impl Sync for Worker {}
 // SAFETY: as above; a `Task`'s pointer is used only while its poster waits.
 unsafe impl Send for Worker {}
 
-impl Worker {
+impl Kept {
     /// Hands `task` to this worker, which must be idle (every part posted to it finished).
     fn post(&self, task: Task) -> usize {
+        let worker = &self.worker;
         // SAFETY: the worker is idle (the caller's contract, kept by `run`, which waits for every
         // part it posted), so nothing reads `task` until `posted` moves below.
-        unsafe { *self.task.get() = Some(task) };
-        let number = self.posted.load(Ordering::Relaxed) + 1;
-        self.posted.store(number, Ordering::Release);
-        self.thread.unpark(); // a no-op (an atomic swap) unless the worker sleeps
+        unsafe { *worker.task.get() = Some(task) };
+        let number = worker.posted.load(Ordering::Relaxed) + 1;
+        worker.posted.store(number, Ordering::Release);
+        self.thread.thread().unpark(); // a no-op (an atomic swap) unless the worker sleeps
         number
     }
+}
 
+impl Worker {
     /// Waits until the worker finished part `number`.
     fn wait(&self, number: usize) {
         let mut spins = 0u32;
@@ -101,15 +122,18 @@ pub fn run<T: Send, F: Fn(usize) -> T + Sync>(parts: usize, job: &F) -> Option<V
         Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
         Err(TryLockError::WouldBlock) => return None,
     };
+    if pool.forking {
+        return None;
+    }
     let helpers = parts.checked_sub(1)?;
     hire(&mut pool, helpers)?;
     let slots: Vec<Slot<T>> = (0..parts).map(|_| UnsafeCell::new(None)).collect();
     let context = (job, slots.as_slice());
     let call = call_part::<T, F> as unsafe fn(*const (), usize);
     let posted: Vec<(&Worker, usize)> = (pool.workers.iter().zip(1..parts))
-        .map(|(worker, part)| {
+        .map(|(kept, part)| {
             let data = (&raw const context).cast::<()>();
-            (&**worker, worker.post(Task { call, data, part }))
+            (&*kept.worker, kept.post(Task { call, data, part }))
         })
         .collect();
     let first = panic::catch_unwind(AssertUnwindSafe(|| job(0)));
@@ -148,14 +172,10 @@ unsafe fn call_part<T, F: Fn(usize) -> T>(data: *const (), part: usize) {
     unsafe { *slots[part].get() = Some(result) };
 }
 
-/// Makes sure the pool has `count` workers of this process; `None` if one cannot be started.
+/// Makes sure the pool has `count` workers; `None` if one cannot be started.
 fn hire(pool: &mut Pool, count: usize) -> Option<()> {
-    let pid = std::process::id();
-    if pool.pid != pid {
-        // Forked: the workers stayed behind in the parent. Their records are forgotten, not
-        // dropped: nothing here may wait for threads that do not exist.
-        std::mem::forget(std::mem::take(&mut pool.workers));
-        pool.pid = pid;
+    if pool.workers.len() < count {
+        fork::watch()?;
     }
     while pool.workers.len() < count {
         pool.workers.push(start_worker()?);
@@ -163,32 +183,24 @@ fn hire(pool: &mut Pool, count: usize) -> Option<()> {
     Some(())
 }
 
-fn start_worker() -> Option<Arc<Worker>> {
-    let (sender, receiver) = std::sync::mpsc::channel();
+fn start_worker() -> Option<Kept> {
+    let worker = Arc::new(Worker::default());
+    let own = Arc::clone(&worker);
     let thread = thread::Builder::new()
         .name("wildsort-worker".into())
-        .spawn(move || {
-            let worker = Arc::new(Worker {
-                thread: thread::current(),
-                posted: AtomicUsize::new(0),
-                finished: AtomicUsize::new(0),
-                task: UnsafeCell::new(None),
-            });
-            if sender.send(Arc::clone(&worker)).is_ok() {
-                work(&worker);
-            }
-        })
+        .spawn(move || work(&own))
         .ok()?;
-    let worker = receiver.recv().ok();
-    if worker.is_none() {
-        // It ended without starting to work (cannot happen short of a panic there).
-        let _ = thread.join();
-    }
-    worker
+    Some(Kept { worker, thread })
 }
 
 /// A worker's life: each part posted to it in turn, until it has been idle for [`IDLE`].
 fn work(worker: &Arc<Worker>) {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: `gettid` has no preconditions.
+        let tid = unsafe { libc::gettid() };
+        worker.tid.store(tid, Ordering::Relaxed);
+    }
     let mut done = 0;
     while let Some(number) = next_part(worker, done) {
         // SAFETY: `posted` moved to `number` after the task was written (Acquire in
@@ -212,6 +224,9 @@ fn next_part(worker: &Arc<Worker>, done: usize) -> Option<usize> {
     loop {
         if let Some(number) = posted() {
             return Some(number);
+        }
+        if worker.retire.load(Ordering::Acquire) {
+            return None; // taken out of the pool by `fork::prepare`, which waits for this end
         }
         spins = spins.wrapping_add(1);
         if spins < 1024 {
@@ -238,8 +253,77 @@ fn leave(worker: &Arc<Worker>, done: usize) -> bool {
     if worker.posted.load(Ordering::Acquire) != done {
         return false;
     }
-    pool.workers.retain(|kept| !Arc::ptr_eq(kept, worker));
+    pool.workers
+        .retain(|kept| !Arc::ptr_eq(&kept.worker, worker));
     true
+}
+
+/// The workers end before the process forks, and the pool takes workers again after it, in the
+/// parent and in the child. A child never finds workers that stayed behind in the parent (it
+/// would wait for them forever), and the parent has no threads of wildsort's at the fork.
+mod fork {
+    use super::*;
+    use std::sync::OnceLock;
+
+    /// Registers the handlers (once); `None` if that failed, and then no worker may be started.
+    pub(super) fn watch() -> Option<()> {
+        static REGISTERED: OnceLock<bool> = OnceLock::new();
+        // SAFETY: `extern "C"` functions of this library, which is never unloaded (linked
+        // `-z nodelete`), so the handlers stay valid for the life of the process.
+        let ok = *REGISTERED.get_or_init(|| unsafe {
+            libc::pthread_atfork(Some(prepare), Some(parent), Some(child)) == 0
+        });
+        ok.then_some(())
+    }
+
+    /// Ends every worker: they are idle once the lock is had (a sort holds it until its parts
+    /// end), and no sort may start one until `after`.
+    pub(super) extern "C" fn prepare() {
+        // A panic here would abort the process: an `extern "C"` function never unwinds.
+        let mut pool = lock_pool();
+        pool.forking = true;
+        let kept = std::mem::take(&mut pool.workers);
+        for Kept { worker, thread } in &kept {
+            worker.retire.store(true, Ordering::Release);
+            thread.thread().unpark();
+        }
+        let mut tids = Vec::with_capacity(kept.len());
+        for Kept { worker, thread } in kept {
+            let _ = thread.join(); // never an error: parts run under `catch_unwind`
+            tids.push(worker.tid.load(Ordering::Relaxed));
+        }
+        gone(&tids);
+    }
+
+    /// Waits (at most 100 ms) until the threads `tids` are off the process's list of threads.
+    /// `join` returns once a thread ran its last code, and the kernel takes it off the list a
+    /// moment later (measured: still there after the fork in 1 of 15 forks right after a sort);
+    /// Python 3.12+ counts that list to warn when a process with threads forks.
+    fn gone(tids: &[i32]) {
+        let deadline = Instant::now() + Duration::from_millis(100);
+        for tid in tids {
+            let task = std::path::PathBuf::from(format!("/proc/self/task/{tid}"));
+            while task.exists() && Instant::now() < deadline {
+                thread::yield_now();
+            }
+        }
+    }
+
+    /// In the parent once forked: sorts may start workers again.
+    pub(super) extern "C" fn parent() {
+        lock_pool().forking = false;
+    }
+
+    /// In the child once forked: the same, but with `try_lock`, because a thread of the parent's
+    /// that held the lock at the fork is not there to let it go. The pool then stays unused
+    /// (sorts start threads of their own), rather than the child waiting forever.
+    pub(super) extern "C" fn child() {
+        match POOL.try_lock() {
+            Ok(mut pool) => pool.forking = false,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner().forking = false,
+            Err(TryLockError::WouldBlock) => {}
+        }
+    }
 }
 
 #[cfg(test)]
@@ -296,6 +380,30 @@ mod tests {
             Some(vec![0, 1]),
             "the pool still works"
         );
+    }
+
+    /// The threads named as the pool names its workers.
+    fn worker_threads() -> usize {
+        let tasks = std::fs::read_dir("/proc/self/task").expect("Linux's /proc");
+        tasks
+            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+            .filter(|name| name.trim() == "wildsort-worker")
+            .count()
+    }
+
+    #[test]
+    fn the_workers_end_before_a_fork_and_come_back_after_it() {
+        let _alone = alone();
+        assert_eq!(run(3, &|part| part), Some(vec![0, 1, 2]));
+        assert!(worker_threads() >= 2, "the run kept its workers");
+        fork::prepare();
+        // Every worker has ended (joined), and none may start until the fork is over.
+        assert_eq!(worker_threads(), 0);
+        assert!(lock_pool().workers.is_empty());
+        assert_eq!(run(2, &|part| part), None, "no workers while forking");
+        fork::parent();
+        assert_eq!(run(3, &|part| part), Some(vec![0, 1, 2]));
+        assert!(worker_threads() >= 2, "new workers after the fork");
     }
 
     #[test]
