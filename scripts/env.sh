@@ -5,7 +5,7 @@ cd "$ROOT"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 PYENV_ROOT="${PYENV_ROOT:-$HOME/.pyenv}"
 # The Pythons the suite runs on; the first builds everything (abi3: one build serves all).
-TEST_PYTHONS="${CAPREG_TEST_PYTHONS:-3.11 3.9 3.13}"
+TEST_PYTHONS="${CAPREG_TEST_PYTHONS:-3.11 3.9 3.10 3.12 3.13}"
 DIST="$ROOT/dist"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

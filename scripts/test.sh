@@ -14,8 +14,12 @@ bash scripts/setup.sh
 
 # awaitkit's Rust tests (header freshness, the import macro against its declaration) link
 # libpython, so they run without the extension-module feature, against the first venv's Python.
+# LD_LIBRARY_PATH: a Python built with a shared libpython (pyenv's 3.12, for one) keeps it in its
+# own LIBDIR, where the test binaries would not find it.
 log "cargo test -p awaitkit (header freshness)"
-PYO3_PYTHON="$(venv_for "${TEST_PYTHONS%% *}")/bin/python" \
+first_python="$(venv_for "${TEST_PYTHONS%% *}")/bin/python"
+libdir="$("$first_python" -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR") or "")')"
+PYO3_PYTHON="$first_python" LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
     cargo test -q -p awaitkit --no-default-features 2>&1 | grep -vE '^\s*(Compiling|Checking|Running|Doc-tests)' || exit 1
 
 status=0
