@@ -10,7 +10,9 @@ Rows (targets from the awaitkit issue):
   - coroutine returning at once (`async def one(): return 1`): awaitkit <= 1.2x the async def
     wrapper, and >= 3x faster than PyAwaitable;
   - coroutine doing one `await asyncio.sleep(0)` first: awaitkit <= 1.0x the async def wrapper
-    (PyAwaitable shown for reference).
+    (PyAwaitable shown for reference);
+  - A/A (reference): with sleep(0), the async def wrapper against a copy of itself, which would
+    read 1.0 but for noise: how far this run's noise moves a ratio.
 All variants run in ONE asyncio event loop (the same task, the same loop state), in short
 batches: `for _ in range(n): total += await f(make())`, timed with time.perf_counter_ns inside the
 coroutine (creating the inner coroutine and the loop's own step included, alike in every
@@ -41,10 +43,13 @@ from _machine import cpu_model, cpu_ticks, native_build
 # Short batches, many rounds: on a busy VM a batch that shares its core with a neighbour's build
 # is ~1.5x slower; the shorter the batches, the fewer of them are hit (A/A test, the wrapper
 # against itself with sleep(0): standard deviation of the ratio 0.011 with 100 rounds of 1,000
-# awaits, 0.003 with 400 rounds of 250, the same work).
+# awaits, 0.003 with 400 rounds of 250, the same work). On a noisier day, one batch of 250
+# sleep(0) awaits took 3.2-7 us per await and paired batches differed by 0.8-1.2x, so 400 rounds
+# read awaitkit's sleep(0) ratio anywhere in 0.997-1.016x from run to run; 3,200 rounds (~20 s)
+# read 1.000-1.002x in 4 runs, and the A/A row 0.997-1.000x in 3.
 N_FAST = 1_000  # awaits per timed batch, coroutine returning at once
 N_SLEEP = 250  # awaits per timed batch, coroutine doing one asyncio.sleep(0)
-ROUNDS = int(os.environ.get("AWAITKIT_BENCH_ROUNDS", "400"))  # each variant once per round
+ROUNDS = int(os.environ.get("AWAITKIT_BENCH_ROUNDS", "3200"))  # each variant once per round
 
 
 async def one():
@@ -57,6 +62,12 @@ async def one_sleep():
 
 
 async def py_double(coro):
+    return 2 * await coro
+
+
+async def py_double_copy(coro):
+    """py_double again, a function of its own: the A/A row (the wrapper against itself) shows how
+    far this run's noise moves a ratio."""
     return 2 * await coro
 
 
@@ -80,7 +91,7 @@ async def floor_driver(make, n):
 
 
 def variants():
-    v = {"awaitkit": ext.aw_double, "async def": py_double}
+    v = {"awaitkit": ext.aw_double, "async def": py_double, "async def copy": py_double_copy}
     if ext.HAVE_PYAWAITABLE:
         v["PyAwaitable"] = ext.pa_double
     return v
@@ -130,19 +141,19 @@ def build_rows(fast_times, slow_times):
     rows = []
     fast, slow = medians(fast_times), medians(slow_times)
 
-    def row(name, times, peer_name, kind, target, limit, reference=False):
+    def row(name, times, peer_name, kind, target, limit, reference=False, subject="awaitkit"):
         mid = fast if times is fast_times else slow
-        ours, peer = mid["awaitkit"], mid.get(peer_name)
+        ours, peer = mid[subject], mid.get(peer_name)
         if peer is None:
             rows.append({"benchmark": name, "awaitkit_ns": ours, "peer_ns": None, "peer_name": peer_name,
                          "ratio": None, "kind": kind, "target": target, "verdict": "-"})
             return
-        # slowdown: awaitkit / peer (lower is better); speedup: peer / awaitkit (higher is better),
+        # slowdown: subject / peer (lower is better); speedup: peer / subject (higher is better),
         # each the median of the per-round ratios
         if kind == "slowdown":
-            ratio = paired_ratio(times, "awaitkit", peer_name)
+            ratio = paired_ratio(times, subject, peer_name)
         else:
-            ratio = paired_ratio(times, peer_name, "awaitkit")
+            ratio = paired_ratio(times, peer_name, subject)
         ok = ratio <= limit if kind == "slowdown" else ratio >= limit
         rows.append({"benchmark": name, "awaitkit_ns": ours, "peer_ns": peer, "peer_name": peer_name,
                      "ratio": ratio, "kind": kind, "target": target,
@@ -156,6 +167,8 @@ def build_rows(fast_times, slow_times):
         "slowdown", "<= 1.0x async def", 1.0)
     row("await one() with sleep(0): awaitkit vs PyAwaitable", slow_times, "PyAwaitable",
         "speedup", "(peer, for reference)", 0, reference=True)
+    row("sleep(0) A/A: async def copy vs async def (noise)", slow_times, "async def",
+        "slowdown", "(1.0 but for noise)", 0, reference=True, subject="async def copy")
     return rows, fast, slow
 
 
