@@ -277,7 +277,7 @@ mod fork {
     }
 
     /// Ends every worker: they are idle once the lock is had (a sort holds it until its parts
-    /// end), and no sort may start one until `after`.
+    /// end), and no sort may start one until `parent` or `child` runs.
     pub(super) extern "C" fn prepare() {
         // A panic here would abort the process: an `extern "C"` function never unwinds.
         let mut pool = lock_pool();
