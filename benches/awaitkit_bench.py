@@ -45,8 +45,8 @@ from _machine import cpu_model, cpu_ticks, native_build
 # against itself with sleep(0): standard deviation of the ratio 0.011 with 100 rounds of 1,000
 # awaits, 0.003 with 400 rounds of 250, the same work). On a noisier day, one batch of 250
 # sleep(0) awaits took 3.2-7 us per await and paired batches differed by 0.8-1.2x, so 400 rounds
-# read awaitkit's sleep(0) ratio anywhere in 0.997-1.016x from run to run; 3,200 rounds (~20 s)
-# read 1.000-1.002x in 4 runs, and the A/A row 0.997-1.000x in 3.
+# read awaitkit's sleep(0) ratio anywhere in 0.997-1.016x from run to run; 3,200 rounds (~30 s)
+# read 0.993-1.011x in 11 runs, and the A/A row 0.997-1.001x.
 N_FAST = 1_000  # awaits per timed batch, coroutine returning at once
 N_SLEEP = 250  # awaits per timed batch, coroutine doing one asyncio.sleep(0)
 ROUNDS = int(os.environ.get("AWAITKIT_BENCH_ROUNDS", "3200"))  # each variant once per round

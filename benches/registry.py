@@ -29,7 +29,7 @@ CALLS = 5_000_000  # C calls per timed loop (~8 ms)
 PY_CALLS = CALLS // 100  # Python-level calls per timed loop
 # Rounds of paired loops; each ratio is the median of the rounds' ratios. Best-of-15 loops of 50M
 # calls read capreg/table anywhere in 0.86-1.12 on a noisy day (the same indirect call both ways);
-# 150 paired rounds of 5M, in alternating order, read 0.99-1.01 (12 runs), in the same time.
+# 150 paired rounds of 5M, in alternating order, read 0.995-1.010 (10 runs), in the same time.
 ROUNDS = int(os.environ.get("CAPREG_BENCH_ROUNDS", "150"))
 RESOLVES = 2_000
 IMPORTS = 15
