@@ -142,10 +142,11 @@ def build_rows(fast_times, slow_times):
     fast, slow = medians(fast_times), medians(slow_times)
 
     def row(name, times, peer_name, kind, target, limit, reference=False, subject="awaitkit"):
+        # "awaitkit_ns" is the subject's time: awaitkit's, except in the A/A row.
         mid = fast if times is fast_times else slow
         ours, peer = mid[subject], mid.get(peer_name)
         if peer is None:
-            rows.append({"benchmark": name, "awaitkit_ns": ours, "peer_ns": None, "peer_name": peer_name,
+            rows.append({"benchmark": name, "subject": subject, "awaitkit_ns": ours, "peer_ns": None, "peer_name": peer_name,
                          "ratio": None, "kind": kind, "target": target, "verdict": "-"})
             return
         # slowdown: subject / peer (lower is better); speedup: peer / subject (higher is better),
@@ -155,7 +156,7 @@ def build_rows(fast_times, slow_times):
         else:
             ratio = paired_ratio(times, peer_name, subject)
         ok = ratio <= limit if kind == "slowdown" else ratio >= limit
-        rows.append({"benchmark": name, "awaitkit_ns": ours, "peer_ns": peer, "peer_name": peer_name,
+        rows.append({"benchmark": name, "subject": subject, "awaitkit_ns": ours, "peer_ns": peer, "peer_name": peer_name,
                      "ratio": ratio, "kind": kind, "target": target,
                      "verdict": "-" if reference else ("PASS" if ok else "MISS")})
 
