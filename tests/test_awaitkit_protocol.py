@@ -65,6 +65,38 @@ def test_every_driver_returns_the_same_object(result):
     assert stop_value(awc.then(value(result), identity), next) is result
 
 
+def stop_iteration(drive_to_end):
+    """The StopIteration that `drive_to_end()` raises inside an `except` block."""
+    try:
+        raise ValueError("being handled")
+    except ValueError:
+        try:
+            drive_to_end()
+        except StopIteration as e:
+            return e
+    raise AssertionError("it did not finish")
+
+
+@pytest.mark.parametrize("result", RESULTS.values(), ids=RESULTS.keys())
+def test_the_stop_iteration_is_a_coroutines(result):
+    # Python 3.12+ makes the exception at once (awaitkit makes it itself there): its arguments,
+    # value and context must be those a native coroutine's return gives, on every version.
+    for drive in (lambda aw: aw.send(None), next):
+        ours = stop_iteration(lambda: drive(awc.then(value(result), identity)))
+        theirs = stop_iteration(lambda: value(result).send(None))
+        assert ours.value is result and theirs.value is result
+        assert ours.args == theirs.args
+        assert type(ours.__context__) is type(theirs.__context__) is ValueError
+
+
+def test_returning_through_stop_iteration_keeps_refcounts():
+    result = Box()
+    before = sys.getrefcount(result)
+    for _ in range(1000):
+        assert stop_value(awc.then(value(result), identity), next) is result
+    assert sys.getrefcount(result) == before
+
+
 def test_send_from_python_forwards_and_returns_any_value():
     class Echo:
         def __await__(self):
