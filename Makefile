@@ -12,7 +12,7 @@ test: ## set up everything and run every test (cargo test, C checks, pytest on 3
 	bash scripts/test.sh
 
 bench: ## set up everything (release) and print the benchmark table of ratios against peers
-	CAPREG_TEST_PYTHONS=3.11 bash scripts/setup.sh --release && bash benches/run.sh
+	CAPREG_TEST_PYTHONS="3.11 3.12 3.13" bash scripts/setup.sh --release && bash benches/run.sh
 
 build: ## build every extension and install it into the test venvs
 	bash scripts/setup.sh

@@ -3,6 +3,9 @@
 # a temporary directory, installs it into .venv-3.11 next to the capreg already installed there,
 # runs every benchmark side by side in one process (benches/registry.py), prints one table and
 # writes its JSON copy to bench-results/registry.json.
+# Then wildsort's and awaitkit's benchmarks (awaitkit's on Python 3.11, then again on each of
+# CAPREG_BENCH_MORE_PYTHONS, default "3.12 3.13", whose tables are written to
+# bench-results/awaitkit-<version>.json).
 # It measures the capreg that is installed: it never rebuilds capreg itself (scripts/setup.sh does).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,8 +51,34 @@ if ! "$PY" -c "import pyawaitable" 2>/dev/null; then
     "$PY" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements-bench.txt" >&2 \
         || echo "warning: could not install requirements-bench.txt: PyAwaitable is left out" >&2
 fi
-rm -rf "$AW_EXT/build"
-mkdir -p "$WHEELS/aw"
-"$PY" -m pip wheel -q --disable-pip-version-check --no-build-isolation --no-deps -w "$WHEELS/aw" "$AW_EXT" >&2
-"$PY" -m pip install -q --disable-pip-version-check --no-deps --force-reinstall "$WHEELS"/aw/*.whl >&2
+# The bench extension uses the full C API (PyAwaitable's header requires it): one build per Python.
+aw_bench_ext_for() {
+    local py="$1" out="$WHEELS/aw-$2"
+    rm -rf "$AW_EXT/build" && mkdir -p "$out"
+    "$py" -m pip wheel -q --disable-pip-version-check --no-build-isolation --no-deps -w "$out" "$AW_EXT" >&2
+    "$py" -m pip install -q --disable-pip-version-check --no-deps --force-reinstall "$out"/*.whl >&2
+}
+aw_bench_ext_for "$PY" 3.11
 "$PY" "$ROOT/benches/awaitkit_bench.py" "$ROOT/bench-results/awaitkit.json"
+
+# The same on the newer Pythons the abi3 wheel serves (`make bench` installs the release build
+# there too). Their `await` resumes a native awaitable through __next__ and takes its return
+# value out of a StopIteration object (3.10 and 3.11 use am_send and need none), while an async
+# def wrapper's frames run inline: the table shows what that costs. Fewer rounds: the ratios
+# there are far from 1.
+for minor in ${CAPREG_BENCH_MORE_PYTHONS-3.12 3.13}; do
+    more_py="$ROOT/.venv-$minor/bin/python"
+    if ! "$more_py" -c "import awaitkit" 2>/dev/null; then
+        echo "warning: awaitkit is not installed in .venv-$minor: not measured on Python $minor" >&2
+        continue
+    fi
+    echo "==> awaitkit on Python $minor" >&2
+    if ! "$more_py" -c "import pyawaitable, setuptools, wheel" 2>/dev/null; then
+        "$more_py" -m pip install -q --disable-pip-version-check setuptools wheel \
+            "$(grep -E '^pyawaitable' "$ROOT/requirements-bench.txt")" >&2 \
+            || echo "warning: could not install pyawaitable for Python $minor: PyAwaitable is left out" >&2
+    fi
+    aw_bench_ext_for "$more_py" "$minor"
+    AWAITKIT_BENCH_ROUNDS="${AWAITKIT_BENCH_ROUNDS:-800}" \
+        "$more_py" "$ROOT/benches/awaitkit_bench.py" "$ROOT/bench-results/awaitkit-$minor.json"
+done
