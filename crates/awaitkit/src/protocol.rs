@@ -85,12 +85,19 @@ pub(crate) unsafe extern "C" fn am_send(
 }
 
 /// `__next__`: `send(None)`, for Python 3.9's `await` and for 3.12+'s, which call it.
+///
+/// A result of None is returned as the end of an iterator may be: NULL with no exception set
+/// (`await` and `next()` read that as `StopIteration()`, what a coroutine returning None
+/// raises), which saves making the exception object 3.12+ would make at once.
 #[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub(crate) unsafe extern "C" fn iternext(obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
     direct(ptr::null_mut(), |py| {
         // SAFETY: Python calls a slot with a live object of the type.
         let aw = unsafe { Awaitable::from_instance(obj) };
-        finish(aw.resume_outlined(py, Mode::Send(none(py))))
+        match aw.resume_outlined(py, Mode::Send(none(py))) {
+            Sent::Returned(v) if v.is_none() => ptr::null_mut(),
+            sent => finish(sent),
+        }
     })
 }
 
