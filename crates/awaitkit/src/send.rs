@@ -220,10 +220,10 @@ pub(crate) fn raise_stop_iteration(value: Bound<'_, PyAny>) {
     }
 }
 
-/// Python 3.12+: raises `StopIteration(value)` (`StopIteration()` for None) made by calling the type's `tp_new` and
-/// `tp_init` (as `type_call` does), with the exception being handled, if any, as its
-/// `__context__` (as `PyErr_SetObject` sets it). ~7% fewer instructions per `await` on 3.12 than
-/// through `PyErr_SetObject`, which looks the type's call up generically.
+/// Python 3.12+: raises `StopIteration(value)` (`StopIteration()` for None), made by calling
+/// the type's `tp_new` and `tp_init` (as `type_call` does), with the exception being handled, if
+/// any, as its `__context__` (as `PyErr_SetObject` sets it). ~7% fewer instructions per `await`
+/// on 3.12 than through `PyErr_SetObject`, which looks the type's call up generically.
 fn make_stop_iteration(value: Bound<'_, PyAny>) {
     type GetHandled = unsafe extern "C" fn() -> *mut ffi::PyObject;
     // SAFETY: the GIL is held (`value` is bound). What `init` found (all set, since `STOP_NEW`
