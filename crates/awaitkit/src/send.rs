@@ -226,9 +226,10 @@ pub(crate) fn raise_stop_iteration(value: Bound<'_, PyAny>) {
 /// on 3.12 than through `PyErr_SetObject`, which looks the type's call up generically.
 fn make_stop_iteration(value: Bound<'_, PyAny>) {
     type GetHandled = unsafe extern "C" fn() -> *mut ffi::PyObject;
-    // SAFETY: the GIL is held (`value` is bound). What `init` found (all set, since `STOP_NEW`
-    // is): StopIteration's `tp_new` and `tp_init` and `PyErr_GetHandledException`, called with
-    // what they take; every reference made is handed over or released.
+    // What `init` found (all set once `STOP_NEW` is): StopIteration's `tp_new` and `tp_init`, and
+    // `PyErr_GetHandledException`.
+    // SAFETY: the GIL is held (`value` is bound); those functions, called with what they take;
+    // every reference made is handed over or released.
     unsafe {
         let new: ffi::newfunc = std::mem::transmute(STOP_NEW.load(Ordering::Relaxed));
         let init: ffi::initproc = std::mem::transmute(STOP_INIT.load(Ordering::Relaxed));
