@@ -73,8 +73,12 @@ for minor in ${CAPREG_BENCH_MORE_PYTHONS-3.12 3.13}; do
         continue
     fi
     echo "==> awaitkit on Python $minor" >&2
-    if ! "$more_py" -c "import pyawaitable, setuptools, wheel" 2>/dev/null; then
-        "$more_py" -m pip install -q --disable-pip-version-check setuptools wheel \
+    # Building the bench extension needs setuptools; PyAwaitable is left out if it cannot be had.
+    if ! "$more_py" -c "import setuptools, wheel" 2>/dev/null; then
+        "$more_py" -m pip install -q --disable-pip-version-check setuptools wheel >&2
+    fi
+    if ! "$more_py" -c "import pyawaitable" 2>/dev/null; then
+        "$more_py" -m pip install -q --disable-pip-version-check \
             "$(grep -E '^pyawaitable' "$ROOT/requirements-bench.txt")" >&2 \
             || echo "warning: could not install pyawaitable for Python $minor: PyAwaitable is left out" >&2
     fi
