@@ -163,8 +163,8 @@ def build_rows(fast_times, slow_times):
             rows.append({"benchmark": name, "subject": subject, "awaitkit_ns": ours, "peer_ns": None, "peer_name": peer_name,
                          "ratio": None, "kind": kind, "target": target, "verdict": "-"})
             return
-        # slowdown: subject / peer (lower is better); speedup: peer / subject (higher is better),
-        # each the median of the per-round ratios
+        # slowdown and parity: subject / peer (lower is better); speedup: peer / subject (higher
+        # is better), each the median of the per-round ratios
         if kind in ("slowdown", "parity"):
             ratio = paired_ratio(times, subject, peer_name)
         else:
