@@ -39,6 +39,7 @@ import time
 import awaitkit
 import capreg_aw_bench as ext
 from _machine import cpu_model, cpu_ticks, native_build
+from _paired import paired_ratio, turn_order
 
 # Short batches, many rounds: on a busy VM a batch that shares its core with a neighbour's build
 # is ~1.5x slower; the shorter the batches, the fewer of them are hit (A/A test, the wrapper
@@ -109,12 +110,7 @@ def bench(make, n):
         for _, run in runs:  # warm-up: first calls, allocator, the loop's own structures
             await run(n)
         for r in range(ROUNDS):
-            # Rotated, and every other round reversed: each variant runs first, last, before and
-            # after each other one equally often (a fixed order gave the batch after awaitkit's,
-            # the wrapper's, a ~0.5% handicap in an A/A test).
-            first = (r // 2) % len(runs)
-            order = runs[first:] + runs[:first]
-            for name, run in order[::-1] if r % 2 else order:
+            for name, run in turn_order(runs, r):
                 ns, total = await run(n)
                 if total != 2 * n:
                     raise SystemExit(f"{name}: checksum {total} != {2 * n}: the loop did not do the work")
@@ -130,11 +126,6 @@ def bench(make, n):
 
 def medians(times):
     return {name: statistics.median(ts) for name, ts in times.items()}
-
-
-def paired_ratio(times, a, b):
-    """The median over rounds of a / b (each round's two batches ran next to each other)."""
-    return statistics.median(x / y for x, y in zip(times[a], times[b]))
 
 
 # "No slower than the wrapper" (the sleep(0) row) is judged at parity: a ratio up to PARITY reads

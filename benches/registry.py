@@ -24,6 +24,7 @@ import time
 
 import capreg_bench
 from _machine import cpu_model, cpu_ticks, native_build
+from _paired import paired_ratio, turn_order
 
 CALLS = 5_000_000  # C calls per timed loop (~8 ms)
 PY_CALLS = CALLS // 100  # Python-level calls per timed loop
@@ -53,19 +54,12 @@ def bench_calls():
     ]
     times = {name: [] for name, *_ in runs}
     for r in range(ROUNDS):
-        first = (r // 2) % len(runs)
-        order = runs[first:] + runs[:first]
-        for name, run, n, want in order[::-1] if r % 2 else order:
+        for name, run, n, want in turn_order(runs, r):
             ns, checksum = run()
             if checksum != want:
                 raise SystemExit(f"{name}: checksum {checksum} != {want}: the loop did not do the work")
             times[name].append(ns / n)
     return times
-
-
-def paired_ratio(times, a, b):
-    """The median over rounds of a / b (each round's two loops ran next to each other)."""
-    return statistics.median(x / y for x, y in zip(times[a], times[b]))
 
 
 def bench_resolve(respelled):
