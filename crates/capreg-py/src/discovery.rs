@@ -6,7 +6,7 @@
 use capreg::Error;
 use pyo3::prelude::*;
 
-use crate::REGISTRY;
+use crate::state::REGISTRY;
 
 /// One entry point of the group, as `capreg._discovery` lists it.
 struct EntryPoint {

@@ -5,12 +5,12 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::logging::GilMarker;
-use crate::{check_interpreter, discovery, errors, REGISTRY};
+use crate::state::REGISTRY;
+use crate::{discovery, errors};
 
 /// Runs a Python-called function: refuses subinterpreters, marks the GIL as held.
 fn entry<T>(py: Python<'_>, call: &'static str, body: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
-    // SAFETY: called from Python, so the GIL is held.
-    unsafe { check_interpreter(call) }.map_err(|e| errors::to_pyerr(py, &e))?;
+    capreg::python::check_interpreter(py, call).map_err(|e| errors::to_pyerr(py, &e))?;
     let _marker = GilMarker::new();
     body()
 }

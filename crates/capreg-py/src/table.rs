@@ -1,15 +1,18 @@
-//! The C table behind the capsule `capreg._capreg._REGISTRY`. Every entry point goes through
-//! `capreg::ffi::guard` (or, for the `_py` ones, `python_entry`), so none unwinds into C.
+//! The C table behind the capsule `capreg._capreg._REGISTRY`. Every entry point runs through
+//! `capreg::guard::c_status` (or, for the `_py` ones, `capreg::guard::python` in `python_entry`),
+//! so none unwinds into C.
 
 use std::ffi::{c_char, c_int, c_void};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use capreg::abi;
-use capreg::ffi::{c_str, guard, read_declaration, read_items};
+use capreg::ffi::{c_str, read_declaration, read_items};
+use capreg::guard::c_status;
 use capreg::Error;
+use pyo3::exceptions::PyImportError;
 use pyo3::prelude::*;
 
-use crate::{check_interpreter, discovery, errors, logging, REGISTRY};
+use crate::state::REGISTRY;
+use crate::{discovery, errors, logging};
 
 /// The table itself: static, immutable, process-wide.
 pub static TABLE: abi::capreg_registry = abi::capreg_registry {
@@ -46,7 +49,7 @@ unsafe extern "C" fn publish(
 ) -> c_int {
     // SAFETY: `err` and `decl` are as the ABI documents; `read_declaration` checks them.
     unsafe {
-        guard(err, || {
+        c_status(err, || {
             let decl = read_declaration(decl)?;
             REGISTRY.publish(decl).map(|_| ())
         })
@@ -62,7 +65,7 @@ unsafe extern "C" fn request(
 ) -> c_int {
     // SAFETY: the pointers are as the ABI documents; `c_str` checks each for NULL and UTF-8.
     unsafe {
-        guard(err, || {
+        c_status(err, || {
             let requester = c_str(requester, "request", "requester")?;
             let api = c_str(
                 api,
@@ -103,7 +106,7 @@ unsafe extern "C" fn resolve(
     // SAFETY: the pointers are as the ABI documents; each is checked before use, and the
     // handle is checked against the handles this registry gave out.
     unsafe {
-        guard(err, || {
+        c_status(err, || {
             let requester = c_str(requester, "resolve", "requester")?;
             let api = REGISTRY.api_from_handle(api, "resolve")?;
             let items = read_items(items, n_items, requester)?;
@@ -131,7 +134,7 @@ unsafe extern "C" fn describe(
 ) -> c_int {
     // SAFETY: the handle is checked; `out` is checked for NULL and writable per the ABI.
     unsafe {
-        guard(err, || {
+        c_status(err, || {
             let api = REGISTRY.api_from_handle(api, "describe")?;
             if out.is_null() {
                 return Err(Error::BadArgument {
@@ -153,7 +156,7 @@ unsafe extern "C" fn describe_function(
 ) -> c_int {
     // SAFETY: as `describe`.
     unsafe {
-        guard(err, || {
+        c_status(err, || {
             let api = REGISTRY.api_from_handle(api, "describe_function")?;
             if out.is_null() {
                 return Err(Error::BadArgument {
@@ -179,40 +182,21 @@ unsafe extern "C" fn describe_function(
     }
 }
 
-/// Runs a GIL-holding entry point: 0, or -1 with a Python exception set. Refuses
-/// subinterpreters before touching any Python API, and never unwinds.
+/// Runs a GIL-holding entry point through `capreg::guard::python`: 0, or -1 with a Python
+/// exception set. Refuses subinterpreters first, with a plain `ImportError` (raising capreg's
+/// own classes would import `capreg._errors` into that interpreter).
 ///
 /// # Safety
 /// The calling thread must hold the GIL.
 unsafe fn python_entry(call: &'static str, body: impl FnOnce(Python<'_>) -> PyResult<()>) -> c_int {
     // SAFETY: the caller holds the GIL (the ABI's contract for the `_py` entry points).
-    if let Err(e) = unsafe { check_interpreter(call) } {
-        let message = std::ffi::CString::new(e.to_string()).unwrap_or_default();
-        // SAFETY: GIL held; raising a plain ImportError needs nothing of this interpreter's capreg.
-        unsafe { pyo3::ffi::PyErr_SetString(pyo3::ffi::PyExc_ImportError, message.as_ptr()) };
-        return -1;
-    }
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        Python::attach(|py| {
+    unsafe {
+        capreg::guard::python(call, |py| {
+            capreg::python::check_interpreter(py, call)
+                .map_err(|e| PyImportError::new_err(e.to_string()))?;
             let _marker = logging::GilMarker::new();
-            body(py).map_err(|e| e.restore(py)).is_ok()
+            body(py).map(|()| 0)
         })
-    }));
-    match outcome {
-        Ok(true) => 0,
-        Ok(false) => -1,
-        Err(_) => {
-            Python::attach(|py| {
-                errors::to_pyerr(
-                    py,
-                    &Error::Internal {
-                        problem: format!("caught a panic in {call}"),
-                    },
-                )
-                .restore(py)
-            });
-            -1
-        }
     }
 }
 

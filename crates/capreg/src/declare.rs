@@ -156,25 +156,24 @@ impl ExportedDeclarations {
     /// # Safety
     /// `decls` and `n` must be NULL or writable.
     pub unsafe fn write(&self, decls: *mut *const abi::capreg_api_decl, n: *mut usize) -> c_int {
-        if decls.is_null() || n.is_null() {
-            return -1;
-        }
-        let built = std::panic::catch_unwind(|| {
-            self.array.get_or_init(|| {
+        crate::guard::c_code(-1, || {
+            if decls.is_null() || n.is_null() {
+                return -1;
+            }
+            let array = self.array.get_or_init(|| {
                 let copy = |d: &&ApiDeclaration| {
                     // SAFETY: `as_c` is valid for the life of its static declaration.
                     unsafe { *d.as_c() }
                 };
                 ExportedArray(self.declarations.iter().map(copy).collect())
-            })
-        });
-        let Ok(array) = built else { return -1 };
-        // SAFETY: checked non-NULL above; writable by the caller's contract.
-        unsafe {
-            *decls = array.0.as_ptr();
-            *n = array.0.len();
-        }
-        c_int::from(abi::CAPREG_ABI_MAJOR)
+            });
+            // SAFETY: checked non-NULL above; writable by the caller's contract.
+            unsafe {
+                *decls = array.0.as_ptr();
+                *n = array.0.len();
+            }
+            c_int::from(abi::CAPREG_ABI_MAJOR)
+        })
     }
 }
 
@@ -228,6 +227,7 @@ macro_rules! export_library {
             decls: *mut *const $crate::abi::capreg_api_decl,
             n: *mut usize,
         ) -> ::core::ffi::c_int {
+            // Cannot panic: `write` runs its body through `capreg::guard::c_code`.
             static EXPORTED: $crate::declare::ExportedDeclarations =
                 $crate::declare::ExportedDeclarations::new(&[$(&$decl),+]);
             // SAFETY: forwarded from this function's contract.

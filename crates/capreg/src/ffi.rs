@@ -1,45 +1,12 @@
-//! Reading what C hands over, and the one trampoline every `extern "C"` entry point goes through.
+//! Reading what C hands over: strings, a provider's declaration, a consumer's import table,
+//! each checked, with an error that names the call and the argument.
 
-use std::ffi::{c_char, c_int, CStr};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ffi::{c_char, CStr};
 
 use capreg_abi as abi;
 
-use crate::error::{clear_c_error, write_c_error, Error};
+use crate::error::Error;
 use crate::registry::{Declaration, FunctionDecl, ImportItem};
-
-/// Runs `body` for a C caller: success clears `*err`; an error or a caught panic fills it. Never
-/// unwinds into C.
-///
-/// # Safety
-/// `err` must be NULL or point to a writable `capreg_error`.
-pub unsafe fn guard(
-    err: *mut abi::capreg_error,
-    body: impl FnOnce() -> Result<(), Error>,
-) -> c_int {
-    let outcome = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic".to_owned());
-        Err(Error::Internal {
-            problem: format!("caught a panic: {what}"),
-        })
-    });
-    match outcome {
-        Ok(()) => {
-            // SAFETY: forwarded from our caller's contract.
-            unsafe { clear_c_error(err) };
-            abi::CAPREG_OK
-        }
-        Err(e) => {
-            // SAFETY: forwarded from our caller's contract.
-            unsafe { write_c_error(err, &e) };
-            e.code()
-        }
-    }
-}
 
 /// A C string argument as UTF-8, with an error that names the call and the argument. `what`
 /// is formatted only on failure, so passing `format_args!` costs nothing on the hot path.
@@ -225,48 +192,6 @@ pub unsafe fn read_items<'a>(
 mod tests {
     use super::*;
 
-    fn message(err: &abi::capreg_error) -> String {
-        // SAFETY: `guard` always leaves a NUL-terminated message.
-        unsafe { CStr::from_ptr(err.message.as_ptr()) }
-            .to_string_lossy()
-            .into_owned()
-    }
-
-    fn blank_error() -> Box<abi::capreg_error> {
-        Box::new(abi::capreg_error {
-            code: -1,
-            message: [1; abi::CAPREG_MESSAGE_CAPACITY],
-        })
-    }
-
-    #[test]
-    fn a_panic_becomes_an_internal_error_not_an_unwind() {
-        let mut err = blank_error();
-        // SAFETY: `err` is writable.
-        let code = unsafe { guard(&mut *err, || panic!("boom in the registry")) };
-        assert_eq!(code, abi::CAPREG_ERR_INTERNAL);
-        assert_eq!(err.code, abi::CAPREG_ERR_INTERNAL);
-        assert!(
-            message(&err).contains("caught a panic: boom in the registry"),
-            "{}",
-            message(&err)
-        );
-    }
-
-    #[test]
-    fn success_clears_the_error_and_null_err_is_allowed() {
-        let mut err = blank_error();
-        // SAFETY: `err` is writable; NULL is allowed.
-        unsafe {
-            assert_eq!(guard(&mut *err, || Ok(())), abi::CAPREG_OK);
-            assert_eq!(
-                guard(std::ptr::null_mut(), || Err(Error::bad("t", "x"))),
-                abi::CAPREG_ERR_BAD_ARGUMENT
-            );
-        }
-        assert_eq!((err.code, message(&err).as_str()), (abi::CAPREG_OK, ""));
-    }
-
     #[test]
     fn c_strings_are_checked() {
         let bad = c"\xff\xfe";
@@ -285,17 +210,5 @@ mod tests {
             );
             assert_eq!(c_str(c"ok".as_ptr(), "t", "API name").unwrap(), "ok");
         }
-    }
-
-    #[test]
-    fn long_messages_are_cut_and_marked_in_the_struct() {
-        let mut err = blank_error();
-        let long = Error::Internal {
-            problem: "x".repeat(10_000),
-        };
-        // SAFETY: `err` is writable.
-        unsafe { write_c_error(&mut *err, &long) };
-        let text = message(&err);
-        assert!(text.len() < abi::CAPREG_MESSAGE_CAPACITY && text.ends_with("more bytes cut]"));
     }
 }

@@ -18,6 +18,7 @@ pub use capreg_abi as abi;
 pub mod declare;
 pub mod error;
 pub mod ffi;
+pub mod guard;
 pub mod header;
 pub mod import;
 pub mod journal;

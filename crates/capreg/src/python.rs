@@ -12,28 +12,28 @@ use pyo3::prelude::*;
 use crate::declare::ApiDeclaration;
 use crate::import::ImportSpec;
 
-/// The interpreter this extension first reached the registry from.
+/// The interpreter this extension module first reached capreg from.
 static FIRST_INTERPRETER: AtomicI64 = AtomicI64::new(-1);
 
-/// Refuses any interpreter but the one that first reached the registry: a table resolved there
-/// must not be handed to a legacy subinterpreter (its pointers may take that interpreter's
-/// objects), even from this extension's per-process cache.
-pub fn check_interpreter(_py: Python<'_>) -> PyResult<()> {
+/// Refuses any interpreter but the first one this extension module reached capreg from. A table
+/// resolved there must not be handed to a legacy subinterpreter (its pointers may take that
+/// interpreter's objects), and the process-wide registry must not be shared with one silently.
+/// Every extension that links `capreg` (the registry `capreg._capreg` too) keeps its own record,
+/// so each refuses for itself.
+pub fn check_interpreter(_py: Python<'_>, call: &'static str) -> Result<(), crate::Error> {
     // SAFETY: `Python<'_>` proves the GIL is held, so there is a current interpreter.
     let here = unsafe { pyo3::ffi::PyInterpreterState_GetID(pyo3::ffi::PyInterpreterState_Get()) };
     match FIRST_INTERPRETER.compare_exchange(-1, here, Ordering::AcqRel, Ordering::Acquire) {
         Ok(_) => Ok(()),
         Err(first) if first == here => Ok(()),
-        Err(_) => Err(PyImportError::new_err(
-            crate::Error::Subinterpreter { call: "import" }.to_string(),
-        )),
+        Err(_) => Err(crate::Error::Subinterpreter { call }),
     }
 }
 
 /// The registry table, imported and checked once per process.
 pub fn registry_table(py: Python<'_>) -> PyResult<&'static abi::capreg_registry> {
     static TABLE: OnceLock<usize> = OnceLock::new();
-    check_interpreter(py)?;
+    check_interpreter(py, "import").map_err(|e| PyImportError::new_err(e.to_string()))?;
     if let Some(&table) = TABLE.get() {
         // SAFETY: a checked pointer to the registry's static table, stored below.
         return Ok(unsafe { &*(table as *const abi::capreg_registry) });
@@ -149,7 +149,8 @@ macro_rules! __capreg_import_py {
         /// cached table. Raises `capreg.ResolutionError` (an `ImportError`) naming everything wrong.
         pub fn import(py: $crate::pyo3::Python<'_>) -> $crate::pyo3::PyResult<&'static $name> {
             static CACHE: ::std::sync::OnceLock<$name> = ::std::sync::OnceLock::new();
-            $crate::python::check_interpreter(py)?;
+            // Checks the interpreter first: the cached table is not for a subinterpreter.
+            $crate::python::registry_table(py)?;
             if let ::core::option::Option::Some(table) = CACHE.get() {
                 return ::core::result::Result::Ok(table);
             }

@@ -1,13 +1,14 @@
 //! The C ABI of `wildsort` 1.0.0 and its declaration. Each function checks its pointers and
-//! catches panics: nothing unwinds into C, no input crashes.
+//! runs through `capreg::guard::c_code`: nothing unwinds into C, no input crashes.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use capreg::guard;
 
 use crate::{
     WILDSORT_ERR_INTERNAL, WILDSORT_ERR_LENGTH, WILDSORT_ERR_NULL, WILDSORT_OK, WILDSORT_VERSION,
 };
 
-/// Runs `body` on `len` elements at `data`, or checks NULL-with-length and catches panics.
+/// Runs `body` on `len` elements at `data` through the panic guard, after checking
+/// NULL-with-length.
 ///
 /// # Safety
 /// `data` must be NULL or valid for reads and writes of `len` elements.
@@ -20,10 +21,10 @@ unsafe fn on_slice<T>(data: *mut T, len: usize, body: impl FnOnce(&mut [T])) -> 
     }
     // SAFETY: non-NULL and valid for `len` elements by the caller's contract.
     let slice = unsafe { std::slice::from_raw_parts_mut(data, len) };
-    match catch_unwind(AssertUnwindSafe(|| body(slice))) {
-        Ok(()) => WILDSORT_OK,
-        Err(_) => WILDSORT_ERR_INTERNAL,
-    }
+    guard::c_code(WILDSORT_ERR_INTERNAL, || {
+        body(slice);
+        WILDSORT_OK
+    })
 }
 
 macro_rules! sorts {
@@ -73,9 +74,11 @@ macro_rules! argsorts {
             if len > 0 && (keys.is_null() || out.is_null()) {
                 return WILDSORT_ERR_NULL;
             }
-            let mut scratch = vec![0u64; len];
-            // SAFETY: the caller's contract, and `scratch` holds `len` u64s of its own.
-            unsafe { $with_scratch(keys, len, out, scratch.as_mut_ptr()) }
+            guard::c_code(WILDSORT_ERR_INTERNAL, || {
+                let mut scratch = vec![0u64; len];
+                // SAFETY: the caller's contract, and `scratch` holds `len` u64s of its own.
+                unsafe { $with_scratch(keys, len, out, scratch.as_mut_ptr()) }
+            })
         }
     )*};
 }
@@ -114,6 +117,7 @@ unsafe extern "C" fn sort_pairs_i64_scratch(pairs: *mut i64, n: usize, scratch: 
     }
 }
 
+// Cannot panic: returns a constant.
 extern "C" fn version() -> u32 {
     WILDSORT_VERSION
 }

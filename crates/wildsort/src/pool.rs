@@ -279,7 +279,10 @@ mod fork {
     /// Ends every worker: they are idle once the lock is had (a sort holds it until its parts
     /// end), and no sort may start one until `parent` or `child` runs.
     pub(super) extern "C" fn prepare() {
-        // A panic here would abort the process: an `extern "C"` function never unwinds.
+        capreg::guard::c_code((), prepare_body);
+    }
+
+    fn prepare_body() {
         let mut pool = lock_pool();
         pool.forking = true;
         let kept = std::mem::take(&mut pool.workers);
@@ -311,18 +314,18 @@ mod fork {
 
     /// In the parent once forked: sorts may start workers again.
     pub(super) extern "C" fn parent() {
-        lock_pool().forking = false;
+        capreg::guard::c_code((), || lock_pool().forking = false);
     }
 
     /// In the child once forked: the same, but with `try_lock`, because a thread of the parent's
     /// that held the lock at the fork is not there to let it go. The pool then stays unused
     /// (sorts start threads of their own), rather than the child waiting forever.
     pub(super) extern "C" fn child() {
-        match POOL.try_lock() {
+        capreg::guard::c_code((), || match POOL.try_lock() {
             Ok(mut pool) => pool.forking = false,
             Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner().forking = false,
             Err(TryLockError::WouldBlock) => {}
-        }
+        });
     }
 }
 

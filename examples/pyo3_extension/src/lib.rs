@@ -49,33 +49,23 @@ capreg::import_api! {
 }
 
 /// awaitkit calls this with the coroutine's result (the GIL held): 0 to go on, -1 with an
-/// exception set to fail the await. A panic must not cross back into C: it becomes an exception.
+/// exception set to fail the await. `capreg::guard::python` keeps a panic from crossing back
+/// into C: it becomes a `SystemError`.
 unsafe extern "C" fn double_result(aw: *mut ffi::PyObject, value: *mut ffi::PyObject) -> i32 {
-    let outcome = std::panic::catch_unwind(|| {
-        Python::attach(|py| {
+    // SAFETY: awaitkit calls result callbacks with the GIL held.
+    unsafe {
+        capreg::guard::python("double_result", |py| {
             // SAFETY: awaitkit passes a live borrowed value for the duration of the call.
-            let value = unsafe { Bound::from_borrowed_ptr(py, value) };
-            let doubled = value.mul(2).and_then(|d| {
-                let awaitkit = Awaitkit::import(py)?;
-                // SAFETY: `aw` is the live awaitable running this callback; set_result takes
-                // its own reference to `d`.
-                match unsafe { (awaitkit.set_result)(aw, d.as_ptr()) } {
-                    0 => Ok(()),
-                    _ => Err(PyErr::fetch(py)),
-                }
-            });
-            doubled.map_err(|e| e.restore(py)).is_ok()
+            let value = Bound::from_borrowed_ptr(py, value);
+            let doubled = value.mul(2)?;
+            let awaitkit = Awaitkit::import(py)?;
+            // SAFETY: `aw` is the live awaitable running this callback; set_result takes its
+            // own reference to `doubled`.
+            match (awaitkit.set_result)(aw, doubled.as_ptr()) {
+                0 => Ok(0),
+                _ => Err(PyErr::fetch(py)),
+            }
         })
-    });
-    match outcome {
-        Ok(true) => 0,
-        Ok(false) => -1,
-        Err(_) => {
-            Python::attach(|py| {
-                pyo3::exceptions::PyRuntimeError::new_err("double_result panicked").restore(py)
-            });
-            -1
-        }
     }
 }
 

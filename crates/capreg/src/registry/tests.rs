@@ -3,7 +3,9 @@ use std::sync::Arc;
 
 use super::*;
 
+// Cannot panic: empty.
 extern "C" fn f1() {}
+// Cannot panic: empty.
 extern "C" fn f2() {}
 
 fn address(f: extern "C" fn()) -> unsafe extern "C" fn() {

@@ -96,6 +96,7 @@ fn sum(py: Python<'_>, values: Vec<f64>) -> PyResult<f64> {
     Ok(unsafe { (Mathkit1::import(py)?.sum_f64)(values.as_ptr(), values.len()) })
 }
 
+// Cannot panic: wrapping arithmetic only.
 extern "C" fn double(x: i64) -> i64 {
     x.wrapping_mul(2)
 }

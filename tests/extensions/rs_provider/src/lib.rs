@@ -3,16 +3,19 @@
 
 use pyo3::prelude::*;
 
+// Cannot panic: wrapping arithmetic only.
 extern "C" fn add_i64(a: i64, b: i64) -> i64 {
     a.wrapping_add(b)
 }
 
+// Cannot panic: wrapping arithmetic only.
 extern "C" fn old_mul(a: i64, b: i64) -> i64 {
     a.wrapping_mul(b)
 }
 
 /// # Safety
 /// `data` must point to `len` readable doubles (or be anything with `len == 0`).
+// Cannot panic: float sums and a slice read, no indexing or allocation.
 unsafe extern "C" fn sum_f64(data: *const f64, len: usize) -> f64 {
     if data.is_null() || len == 0 {
         return 0.0;
@@ -23,6 +26,7 @@ unsafe extern "C" fn sum_f64(data: *const f64, len: usize) -> f64 {
         .sum()
 }
 
+// Cannot panic: a clamp and a cast.
 extern "C" fn clamp_to_int(n: isize) -> i32 {
     n.clamp(i32::MIN as isize, i32::MAX as isize) as i32
 }
@@ -31,6 +35,7 @@ extern "C" fn clamp_to_int(n: isize) -> i32 {
 ///
 /// # Safety
 /// `data` must point to `len` readable bytes (or be anything with `len == 0`).
+// Cannot panic: wrapping arithmetic over a slice, no indexing or allocation.
 unsafe extern "C" fn checksum(data: *const u8, len: usize) -> u64 {
     let bytes: &[u8] = if data.is_null() || len == 0 {
         &[]
@@ -47,6 +52,7 @@ unsafe extern "C" fn checksum(data: *const u8, len: usize) -> u64 {
 ///
 /// # Safety
 /// `data` must point to `len` writable i64 (or be anything with `len == 0`).
+// Cannot panic: the count is at most `len`; `f` is a C function, which cannot unwind into us.
 unsafe extern "C" fn apply_i64(
     data: *mut i64,
     len: usize,
@@ -68,10 +74,12 @@ unsafe extern "C" fn apply_i64(
         .sum()
 }
 
+// Cannot panic: returns a constant.
 extern "C" fn version_hex_1() -> u32 {
     0x0104_0000
 }
 
+// Cannot panic: returns a constant.
 extern "C" fn version_hex_2() -> u32 {
     0x0200_0000
 }
@@ -80,6 +88,7 @@ extern "C" fn version_hex_2() -> u32 {
 ///
 /// # Safety
 /// `out` must be writable or NULL.
+// Cannot panic: checked arithmetic and a checked pointer.
 unsafe extern "C" fn add_checked(a: i64, b: i64, out: *mut i64) -> i32 {
     match (a.checked_add(b), out.is_null()) {
         (Some(sum), false) => {
