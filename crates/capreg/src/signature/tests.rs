@@ -1,0 +1,140 @@
+use std::ffi::{c_long, c_void};
+
+use super::*;
+
+fn canon(text: &str) -> String {
+    Signature::parse(text)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_string()
+}
+
+#[test]
+fn rust_form_round_trips() {
+    for s in [
+        "fn(*mut i64, usize) -> i32",
+        "fn()",
+        "fn(*const void, usize) -> u64",
+        "fn(*mut i64, usize, fn(i64) -> i64) -> usize",
+        "fn(*mut PyObject) -> *mut PyObject",
+        "fn(*const *const u8)",
+    ] {
+        assert_eq!(canon(s), s);
+    }
+}
+
+#[test]
+fn rust_form_accepts_decorations() {
+    assert_eq!(
+        canon("unsafe extern \"C\" fn(a: i64, b: i64) -> i64"),
+        "fn(i64, i64) -> i64"
+    );
+    assert_eq!(
+        canon("fn(Option<extern \"C\" fn(i32)>) -> ()"),
+        "fn(fn(i32))"
+    );
+    assert_eq!(canon("fn(*mut ffi::PyObject)"), "fn(*mut PyObject)");
+    assert_eq!(canon("fn(c_int, c_double) -> c_void"), "fn(i32, f64)");
+}
+
+#[test]
+fn c_spellings_normalise() {
+    assert_eq!(
+        canon("uint64_t (const void *, size_t)"),
+        "fn(*const void, usize) -> u64"
+    );
+    assert_eq!(
+        Signature::parse("uint64_t (const void *, size_t)"),
+        Signature::parse("unsigned long long (const void *data, size_t n)")
+    );
+    assert_eq!(canon("unsigned PY_LONG_LONG (void)"), "fn() -> u64");
+    assert_eq!(canon("int (Py_ssize_t)"), "fn(isize) -> i32");
+    assert_ne!(
+        Signature::parse("int (Py_ssize_t)"),
+        Signature::parse("int (int)")
+    );
+    assert_eq!(
+        canon("PyObject *(PyObject *)"),
+        "fn(*mut PyObject) -> *mut PyObject"
+    );
+    assert_eq!(
+        canon("struct _object *(struct _typeobject *)"),
+        "fn(*mut PyTypeObject) -> *mut PyObject"
+    );
+    assert_eq!(
+        canon("void (const char * const *argv, int argc)"),
+        "fn(*const *const i8, i32)"
+    );
+    assert_eq!(canon("char *(char * const p)"), "fn(*mut i8) -> *mut i8");
+    assert_eq!(
+        canon("size_t (int64_t *, size_t, int64_t (*)(int64_t))"),
+        "fn(*mut i64, usize, fn(i64) -> i64) -> usize"
+    );
+    assert_eq!(
+        canon("void (void (*cb)(void *), void *)"),
+        "fn(fn(*mut void), *mut void)"
+    );
+    assert_eq!(
+        canon("short (unsigned char, signed char, long long int)"),
+        "fn(u8, i8, i64) -> i16"
+    );
+    assert_eq!(
+        canon("double (const double v[], size_t)"),
+        "fn(*const f64, usize) -> f64"
+    );
+    assert_eq!(canon("void (char *names[4])"), "fn(*mut *mut i8)");
+}
+
+#[test]
+fn long_follows_the_platform() {
+    let long = canon("long (unsigned long)");
+    if std::mem::size_of::<c_long>() == 8 {
+        assert_eq!(long, "fn(u64) -> i64");
+    } else {
+        assert_eq!(long, "fn(u32) -> i32");
+    }
+}
+
+#[test]
+fn malformed_signatures_say_why() {
+    for (bad, why) in [
+        ("", "empty"),
+        ("int (((", "expected a type"),
+        ("fn(i32", "expected ','"),
+        ("int (int", "expected ','"),
+        ("fn(void)", "not a parameter type"),
+        ("int (void, int)", "not a parameter type"),
+        ("long double (void)", "not a C type"),
+        ("unsigned float (void)", "not a C type"),
+        ("fn() -> i32 extra", "after the end"),
+        ("extern \"Rust\" fn()", "only extern \"C\""),
+        ("int ($)", "unexpected character"),
+        ("*x (void)", "expected a type"),
+    ] {
+        let err = Signature::parse(bad).expect_err(bad);
+        assert!(err.to_string().contains(why), "{bad}: {err}");
+        assert!(err.to_string().contains(bad), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn derived_from_rust_types() {
+    type Sort = unsafe extern "C" fn(*mut i64, usize) -> i32;
+    assert_eq!(Sort::signature().to_string(), "fn(*mut i64, usize) -> i32");
+    type Cb = extern "C" fn(*const c_void, Option<extern "C" fn(i64) -> i64>);
+    assert_eq!(
+        Cb::signature().to_string(),
+        "fn(*const void, fn(i64) -> i64)"
+    );
+    assert_eq!(
+        Signature::parse(&Sort::signature().to_string()).unwrap(),
+        Signature::parse("int (int64_t *, size_t)").unwrap()
+    );
+}
+
+#[test]
+fn cache_returns_same_result() {
+    let a = Signature::parse_cached("int (int)").unwrap();
+    let b = Signature::parse_cached("int (int)").unwrap();
+    assert_eq!(a, b);
+    assert!(Signature::parse_cached("int (((").is_err());
+}
