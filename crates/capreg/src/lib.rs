@@ -6,6 +6,8 @@
 //!   `import(py)` (feature `python`) and `from_library(path)` (no Python).
 //! - [`registry`] is where requests and import tables are resolved; [`signature`] is the type
 //!   language; [`Error`] says what went wrong and how to fix it.
+//! - [`guard`] is how a provider writes an `extern "C"` function: one guard per calling style
+//!   keeps every panic out of C.
 //!
 //! The C ABI lives in [`abi`] (`capreg-abi`) and `headers/capreg.h`.
 
