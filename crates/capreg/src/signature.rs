@@ -24,6 +24,16 @@ mod tests;
 
 pub use derive::{CType, ExternFn};
 
+/// The longest signature text capreg reads, in bytes. Real ones are under 300; the limit keeps
+/// a caller from making the registry tokenize (and keep in its cache) megabytes.
+pub const MAX_SIGNATURE_BYTES: usize = 4096;
+
+/// The deepest a type may nest: levels of pointers and function pointers around one type
+/// (`*mut *mut i8` is 2, a callback `fn(*mut u8)` as a parameter is 2). Real signatures stay
+/// under 5. Checked before the parser recurses, it bounds the stack every reader of a [`Type`]
+/// needs — the parser, `Display`, `Drop`, `Eq` — to a few KiB, safe on a 64 KiB thread stack.
+pub const MAX_TYPE_DEPTH: usize = 16;
+
 /// A type of the signature language.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Type {
@@ -113,11 +123,20 @@ pub struct ParseError {
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "malformed signature \"{}\": {}",
-            self.signature, self.problem
-        )
+        // A long text is cut at a character boundary: the message stays readable, and the
+        // problem already says how long it was.
+        const SHOWN: usize = 200;
+        let text = &self.signature;
+        match text.char_indices().nth(SHOWN) {
+            Some((cut, _)) => write!(
+                f,
+                "malformed signature \"{}...\" ({} bytes): {}",
+                &text[..cut],
+                text.len(),
+                self.problem
+            ),
+            None => write!(f, "malformed signature \"{text}\": {}", self.problem),
+        }
     }
 }
 

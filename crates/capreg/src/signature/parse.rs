@@ -4,12 +4,23 @@
 use std::ffi::{c_char, c_long};
 use std::fmt;
 
-use super::{Signature, Type};
+use super::{Signature, Type, MAX_SIGNATURE_BYTES, MAX_TYPE_DEPTH};
 
 /// Parses a whole signature in either spelling; the error is the problem, without the text.
+/// The limits are checked first: the length before tokenizing, the depth before each recursion.
 pub(super) fn signature(text: &str) -> Result<Signature, String> {
+    if text.len() > MAX_SIGNATURE_BYTES {
+        return Err(format!(
+            "it is {} bytes long, over capreg's limit of {MAX_SIGNATURE_BYTES} bytes for a signature",
+            text.len()
+        ));
+    }
     let tokens = tokenize(text)?;
-    let mut parser = Parser { tokens, pos: 0 };
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        depth: 0,
+    };
     let sig = if parser.starts_rust_form() {
         parser.rust_fn_type()
     } else {
@@ -81,11 +92,33 @@ fn tokenize(text: &str) -> Result<Vec<Token>, String> {
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
+    /// How many pointer and function-pointer levels enclose the type being read.
+    depth: usize,
 }
 
 type Parsed<T> = Result<T, String>;
 
+/// The error for a type nested deeper than [`MAX_TYPE_DEPTH`].
+fn too_deep() -> String {
+    format!(
+        "a type is nested more than {MAX_TYPE_DEPTH} levels deep (pointers and function pointers), \
+         over capreg's limit"
+    )
+}
+
 impl Parser {
+    /// Runs `read` one nesting level deeper, refusing to go past [`MAX_TYPE_DEPTH`] levels, so
+    /// that no input can overflow the stack (of this parser, or of `Type`'s Drop and Display).
+    fn nested<T>(&mut self, levels: usize, read: impl FnOnce(&mut Self) -> Parsed<T>) -> Parsed<T> {
+        if self.depth + levels > MAX_TYPE_DEPTH {
+            return Err(too_deep());
+        }
+        self.depth += levels;
+        let result = read(self);
+        self.depth -= levels;
+        result
+    }
+
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.pos)
     }
@@ -148,7 +181,7 @@ impl Parser {
     fn rust_fn_type(&mut self) -> Parsed<Signature> {
         if self.eat_ident("Option") {
             self.expect("<")?;
-            let sig = self.rust_fn_type()?;
+            let sig = self.nested(1, Self::rust_fn_type)?;
             self.expect(">")?;
             return Ok(sig);
         }
@@ -205,7 +238,7 @@ impl Parser {
             } else {
                 return Err("expected 'const' or 'mut' after '*'".to_owned());
             };
-            let pointee = self.rust_type()?;
+            let pointee = self.nested(1, Self::rust_type)?;
             return Ok(Type::Ptr {
                 mutable,
                 pointee: Box::new(pointee),
@@ -216,7 +249,7 @@ impl Parser {
             return Ok(Type::Void);
         }
         if self.starts_rust_form() {
-            return Ok(Type::Fn(Box::new(self.rust_fn_type()?)));
+            return Ok(Type::Fn(Box::new(self.nested(1, Self::rust_fn_type)?)));
         }
         // A path: keep the last segment (`ffi::PyObject` is `PyObject`).
         let mut name = self.ident()?;
@@ -231,7 +264,7 @@ impl Parser {
     /// `RET ( PARAMS )`, where RET may be a pointer type.
     fn c_signature(&mut self) -> Parsed<Signature> {
         let base = self.c_base_type()?;
-        let (ret, _) = self.c_pointers(base);
+        let (ret, _) = self.c_pointers(base)?;
         self.expect("(")?;
         let params = self.c_params()?;
         Ok(Signature { params, ret })
@@ -265,7 +298,7 @@ impl Parser {
     /// declarator `(*name)(params)`.
     fn c_param(&mut self) -> Parsed<Type> {
         let base = self.c_base_type()?;
-        let (ty, next_const) = self.c_pointers(base);
+        let (ty, next_const) = self.c_pointers(base)?;
         if self.eat("(") {
             self.expect("*")?;
             while self.eat_ident("const") {}
@@ -274,7 +307,7 @@ impl Parser {
             }
             self.expect(")")?;
             self.expect("(")?;
-            let params = self.c_params()?;
+            let params = self.nested(1, Self::c_params)?;
             return Ok(Type::Fn(Box::new(Signature { params, ret: ty })));
         }
         if let Some(Token::Ident(_)) = self.peek() {
@@ -288,6 +321,9 @@ impl Parser {
                 self.pos += 1;
             }
             // An array parameter is a pointer to its element.
+            if self.depth + pointer_depth(&ty) >= MAX_TYPE_DEPTH {
+                return Err(too_deep());
+            }
             return Ok(Type::Ptr {
                 mutable: !next_const,
                 pointee: Box::new(ty),
@@ -298,10 +334,15 @@ impl Parser {
 
     /// `*`s with their `const`s: `const char * const *` is `*const *const i8`. Also returns
     /// whether a pointer to the result would point to const (for `T name[]`).
-    fn c_pointers(&mut self, (base, base_const): (Type, bool)) -> (Type, bool) {
+    fn c_pointers(&mut self, (base, base_const): (Type, bool)) -> Parsed<(Type, bool)> {
         let mut ty = base;
         let mut pointee_const = base_const;
+        let mut levels = 0;
         while self.eat("*") {
+            levels += 1;
+            if self.depth + levels > MAX_TYPE_DEPTH {
+                return Err(too_deep());
+            }
             ty = Type::Ptr {
                 mutable: !pointee_const,
                 pointee: Box::new(ty),
@@ -314,7 +355,7 @@ impl Parser {
                 pointee_const = true;
             }
         }
-        (ty, pointee_const)
+        Ok((ty, pointee_const))
     }
 
     /// Specifiers and qualifiers up to the first `*`, `(`, `,`, `)` or parameter name.
@@ -485,4 +526,15 @@ fn canonical_named(name: String) -> String {
         "_typeobject" => "PyTypeObject".to_owned(),
         _ => name,
     }
+}
+
+/// How many pointer levels `ty` has at its top.
+fn pointer_depth(ty: &Type) -> usize {
+    let mut depth = 0;
+    let mut at = ty;
+    while let Type::Ptr { pointee, .. } = at {
+        depth += 1;
+        at = pointee;
+    }
+    depth
 }

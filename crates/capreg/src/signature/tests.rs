@@ -138,3 +138,84 @@ fn cache_returns_same_result() {
     assert_eq!(a, b);
     assert!(Signature::parse_cached("int (((").is_err());
 }
+
+/// Inputs that once overflowed the stack: each is refused with the limit named, and a type at
+/// the limit still parses.
+#[test]
+fn limits_refuse_deep_and_long_signatures() {
+    let deep = |n: usize, unit: &str, tail: &str, close: &str| {
+        format!("{}{tail}{}", unit.repeat(n), close.repeat(n))
+    };
+    let cases = [
+        format!("fn({}i32)", "*mut ".repeat(MAX_TYPE_DEPTH + 1)),
+        format!("fn({})", deep(MAX_TYPE_DEPTH + 1, "Option<fn(", "", ")>")),
+        format!("fn({})", deep(MAX_TYPE_DEPTH + 1, "fn(", "", ")")),
+        format!(
+            "int ({})",
+            deep(MAX_TYPE_DEPTH + 1, "int (*)(", "void", ")")
+        ),
+        format!("int (int {})", "*".repeat(MAX_TYPE_DEPTH + 1)),
+        format!("int (int {} x[])", "*".repeat(MAX_TYPE_DEPTH)),
+    ];
+    for text in &cases {
+        let err = Signature::parse(text).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("{MAX_TYPE_DEPTH} levels")),
+            "{}: {err}",
+            &text[..40.min(text.len())]
+        );
+        assert!(
+            err.len() < 500,
+            "the message quotes at most 200 characters: {err}"
+        );
+    }
+    for long in [
+        format!("int ({})", "int, ".repeat(2000) + "int"),
+        format!("fn({}i32)", "*mut ".repeat(30_000)),
+    ] {
+        let err = Signature::parse(&long).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("{} bytes long", long.len()))
+                && err.contains(&format!("limit of {MAX_SIGNATURE_BYTES} bytes"))
+                && err.len() < 500,
+            "{err}"
+        );
+    }
+    let at_limit = format!("fn({}i32)", "*mut ".repeat(MAX_TYPE_DEPTH));
+    let parsed = Signature::parse(&at_limit).unwrap();
+    assert_eq!(Signature::parse(&parsed.to_string()).unwrap(), parsed);
+    let c_at_limit = format!("int (int {})", "*".repeat(MAX_TYPE_DEPTH));
+    assert!(Signature::parse(&c_at_limit).is_ok());
+}
+
+/// The parser, Display and Drop of the deepest accepted type fit in a 64 KiB thread stack.
+#[test]
+fn the_deepest_signatures_fit_a_small_stack() {
+    let texts = [
+        format!("fn({}i32)", "*mut ".repeat(MAX_TYPE_DEPTH)),
+        format!(
+            "fn({}i32{})",
+            "Option<fn(".repeat(MAX_TYPE_DEPTH),
+            ")>".repeat(MAX_TYPE_DEPTH)
+        ),
+        format!(
+            "int ({}void{})",
+            "int (*)(".repeat(MAX_TYPE_DEPTH),
+            ")".repeat(MAX_TYPE_DEPTH)
+        ),
+        format!("fn({}i32)", "*mut ".repeat(100_000)),
+    ];
+    std::thread::Builder::new()
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            for text in &texts {
+                if let Ok(sig) = Signature::parse(text) {
+                    let again = Signature::parse(&sig.to_string()).unwrap();
+                    assert_eq!(again, sig);
+                }
+            }
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
