@@ -8,7 +8,7 @@ help: ## list the targets
 demo: ## set up everything (venv, build, install) and run examples/demo.py
 	bash scripts/demo.sh
 
-test: ## set up everything and run every test (cargo test, C checks, pytest on 3.9 to 3.13)
+test: ## set up everything and run every test (cargo test, C checks, pytest on 3.9 to 3.13, sanitizers)
 	bash scripts/test.sh
 
 bench: ## set up everything (release) and print the benchmark table of ratios against peers

@@ -29,4 +29,6 @@ for minor in $TEST_PYTHONS; do
     # Run from tests/ so that the installed wheels, not the source tree, are imported.
     (cd tests && "$venv/bin/python" -m pytest -q -p no:cacheprovider -c "$ROOT/pyproject.toml" --rootdir "$ROOT" "$ROOT/tests") || status=1
 done
-exit $status
+[ $status -eq 0 ] || exit $status
+
+bash scripts/sanitizers.sh
