@@ -153,19 +153,57 @@ impl Signature {
     }
 
     /// Parses through a process-wide cache: a consumer's signature strings are parsed once.
+    /// Only signatures that parse are kept (a malformed one is cheap to refuse again), and the
+    /// cache holds at most [`SIGNATURE_CACHE_BYTES`] (texts and parsed types counted), so no
+    /// caller can grow it without bound: once full, it is emptied and fills again.
     pub fn parse_cached(text: &str) -> Result<Arc<Signature>, ParseError> {
-        type Cache = RwLock<HashMap<String, Result<Arc<Signature>, ParseError>>>;
-        static CACHE: OnceLock<Cache> = OnceLock::new();
         let cache = CACHE.get_or_init(Default::default);
-        if let Some(hit) = cache.read().unwrap_or_else(|e| e.into_inner()).get(text) {
-            return hit.clone();
+        if let Some(hit) = cache
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .map
+            .get(text)
+        {
+            return Ok(hit.clone());
         }
-        let parsed = Signature::parse(text).map(Arc::new);
-        let mut map = cache.write().unwrap_or_else(|e| e.into_inner());
-        // Bounded: signatures come from compiled code, but a fuzzing caller must not grow it forever.
-        if map.len() < 65_536 {
-            map.insert(text.to_owned(), parsed.clone());
+        let parsed = Arc::new(Signature::parse(text)?);
+        let cost = cached_bytes(text, &parsed);
+        let mut cache = cache.write().unwrap_or_else(|e| e.into_inner());
+        if cache.bytes + cost > SIGNATURE_CACHE_BYTES {
+            *cache = Cache::default();
         }
-        parsed
+        if cache.map.insert(text.to_owned(), parsed.clone()).is_none() {
+            cache.bytes += cost;
+        }
+        Ok(parsed)
     }
+}
+
+/// The signatures [`Signature::parse_cached`] keeps, and what they cost.
+#[derive(Default)]
+struct Cache {
+    map: HashMap<String, Arc<Signature>>,
+    bytes: usize,
+}
+
+static CACHE: OnceLock<RwLock<Cache>> = OnceLock::new();
+
+/// The most memory [`Signature::parse_cached`] keeps, in bytes (an estimate that errs high).
+pub const SIGNATURE_CACHE_BYTES: usize = 4 << 20;
+
+/// What one cache entry costs, erring high: the text twice (the key, and the names the parsed
+/// tree copies from it), two `Type`s per node (the node and its allocation's overhead), and the
+/// map's own share.
+fn cached_bytes(text: &str, sig: &Signature) -> usize {
+    fn nodes(ty: &Type) -> usize {
+        match ty {
+            Type::Ptr { pointee, .. } => 1 + nodes(pointee),
+            Type::Fn(sig) => 1 + signature_nodes(sig),
+            _ => 1,
+        }
+    }
+    fn signature_nodes(sig: &Signature) -> usize {
+        1 + nodes(&sig.ret) + sig.params.iter().map(nodes).sum::<usize>()
+    }
+    2 * text.len() + signature_nodes(sig) * 2 * std::mem::size_of::<Type>() + 128
 }

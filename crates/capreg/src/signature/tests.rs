@@ -219,3 +219,19 @@ fn the_deepest_signatures_fit_a_small_stack() {
         .join()
         .unwrap();
 }
+
+/// Distinct signatures worth several times the cache's bound leave it within the bound, and
+/// malformed ones are not kept at all.
+#[test]
+fn the_cache_is_bounded_in_bytes() {
+    let padding = "i32, ".repeat(700);
+    for i in 0..400 {
+        let text = format!("fn({padding}T{i})");
+        assert!(Signature::parse_cached(&text).is_ok());
+        assert!(Signature::parse_cached(&format!("fn({padding}T{i}")).is_err());
+        let bytes = CACHE.get().unwrap().read().unwrap().bytes;
+        assert!(bytes <= SIGNATURE_CACHE_BYTES, "{bytes} bytes kept");
+    }
+    let cache = CACHE.get().unwrap().read().unwrap();
+    assert!(cache.map.keys().all(|text| text.ends_with(')')));
+}
