@@ -2,7 +2,8 @@
  * capreg.h -- publish and request native C APIs between Python extension modules.
  *
  * Header-only: nothing to link. Mirrors crates/capreg-abi/src/lib.rs section by section;
- * tests/c/abi_layout.c checks every size, alignment and offset against the Rust side.
+ * crates/capreg-abi/tests/layout.rs generates a C program that checks every size, alignment,
+ * offset and constant against the Rust side.
  * Compiles as C99 and C++11 with -Wall -Wextra -pedantic.
  *
  * Consuming an API, in a module's init function (the GIL is held there):

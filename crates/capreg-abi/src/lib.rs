@@ -1,7 +1,8 @@
 //! The frozen C ABI of capreg.
 //!
-//! Everything here mirrors `headers/capreg.h` section by section; `tests/c/abi_layout.c` checks
-//! every size, alignment and offset of the two against each other, so they cannot drift.
+//! Everything here mirrors `headers/capreg.h` section by section; `tests/layout.rs` (in this
+//! crate) generates a C program that checks every size, alignment, offset and constant of the two
+//! against each other, and compiles it as C99 and C++11, so they cannot drift.
 //!
 //! Rules that keep this ABI frozen (the SQLite `sqlite3ext.h` discipline):
 //! - the registry table only grows, by appending function pointers at the end; each appended
