@@ -48,6 +48,8 @@ extern "C" {
 #define CAPREG_MESSAGE_CAPACITY 4096
 
 /* ---- Result codes ---------------------------------------------------------------------- */
+/* Generated from CAPREG_ERRORS in crates/capreg-abi/src/lib.rs, the one list of error
+ * codes; do not edit: UPDATE_HEADERS=1 cargo test -p capreg-abi --test error_codes */
 
 #define CAPREG_OK 0
 #define CAPREG_ERR_NOT_FOUND 1          /* no provider publishes the API, even after discovery */

@@ -2,10 +2,13 @@
 
 from typing import Any, Dict, List, Optional, Tuple, final
 
-__all__ = ["ABI_MAJOR", "ABI_MINOR", "Api", "Function", "_REGISTRY", "apis", "describe", "journal", "journal_seq", "request"]
+__all__ = ["ABI_MAJOR", "ABI_MINOR", "ERROR_CODES", "Api", "Function", "_REGISTRY", "apis", "describe", "journal", "journal_seq", "request"]
 
 ABI_MAJOR: int
 ABI_MINOR: int
+# Every error code: (code, C name, capreg exception class name, meaning), from capreg-abi's
+# CAPREG_ERRORS; capreg._errors takes each class's `code` from it.
+ERROR_CODES: Tuple[Tuple[int, str, str, str], ...]
 # A PyCapsule named "capreg._REGISTRY" holding the C table (capreg.h, capreg_registry).
 _REGISTRY: object
 

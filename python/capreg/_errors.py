@@ -1,7 +1,11 @@
 """The exceptions capreg raises: one ``ResolutionError`` (an ``ImportError``) per failure kind.
 
-The registry (``capreg._capreg``) builds them; each carries what its message names.
+The registry (``capreg._capreg``) builds them; each carries what its message names. Which class
+goes with which code is one list, capreg-abi's ``CAPREG_ERRORS``: the registry exports it as
+``_capreg.ERROR_CODES``, and each class below takes its ``code`` from there.
 """
+
+from capreg._capreg import ERROR_CODES as _ERROR_CODES
 
 TYPE_CHECKING = False  # typing is not imported at run time: it would double import time
 if TYPE_CHECKING:
@@ -76,58 +80,49 @@ def _rebuild(cls, message, state):
 class ApiNotFoundError(ResolutionError):
     """No provider publishes the API, even after discovery."""
 
-    code = 1
-
 
 class VersionMismatchError(ResolutionError):
     """The API is published, but no version satisfies the requirement."""
-
-    code = 2
 
 
 class MissingFunctionError(ResolutionError):
     """Required functions are absent (mismatched ones, if any, are listed too)."""
 
-    code = 3
-
 
 class SignatureMismatchError(ResolutionError):
     """Functions exist with other signatures."""
-
-    code = 4
 
 
 class ConflictError(ResolutionError):
     """Another provider module owns that API name and major version."""
 
-    code = 5
-
 
 class BadArgumentError(ResolutionError, ValueError):
     """A malformed name, version, requirement or signature."""
-
-    code = 6
 
 
 class AbiMismatchError(ResolutionError):
     """A table or declaration built against another capreg ABI."""
 
-    code = 7
-
 
 class InternalError(ResolutionError):
     """A bug in capreg."""
-
-    code = 8
 
 
 class SubinterpreterError(ResolutionError):
     """capreg was used from a subinterpreter."""
 
-    code = 9
-
 
 class ProviderLoadError(ResolutionError):
     """Discovery found a provider, but importing or loading it failed."""
 
-    code = 10
+
+def _take_codes() -> None:
+    # tests/test_error_codes.py checks that every code has its class here and every class a code.
+    for code, _c_name, class_name, _meaning in _ERROR_CODES:
+        cls = globals().get(class_name)
+        if isinstance(cls, type) and issubclass(cls, ResolutionError):
+            cls.code = code
+
+
+_take_codes()

@@ -45,26 +45,87 @@ pub const CAPREG_MESSAGE_CAPACITY: usize = 4096;
 
 /// Success.
 pub const CAPREG_OK: c_int = 0;
-/// No provider publishes an API of that name, even after discovery.
-pub const CAPREG_ERR_NOT_FOUND: c_int = 1;
-/// The API is published, but no published version satisfies the requirement.
-pub const CAPREG_ERR_VERSION_MISMATCH: c_int = 2;
-/// One or more requested (non-optional) functions are absent from the API.
-pub const CAPREG_ERR_MISSING_FUNCTION: c_int = 3;
-/// One or more functions exist but with another signature (and none is missing).
-pub const CAPREG_ERR_SIGNATURE_MISMATCH: c_int = 4;
-/// Another provider module already publishes this API name and major version.
-pub const CAPREG_ERR_CONFLICT: c_int = 5;
-/// A NULL pointer, an empty or non-UTF-8 string, a malformed version, requirement or signature.
-pub const CAPREG_ERR_BAD_ARGUMENT: c_int = 6;
-/// A table or declaration with a wrong magic, major version or size.
-pub const CAPREG_ERR_ABI_MISMATCH: c_int = 7;
-/// A bug in capreg (a caught panic, a poisoned lock). Please report it.
-pub const CAPREG_ERR_INTERNAL: c_int = 8;
-/// Called from a legacy subinterpreter: registry state is process-wide and refuses it.
-pub const CAPREG_ERR_SUBINTERPRETER: c_int = 9;
-/// Discovery found a provider but importing or loading it failed.
-pub const CAPREG_ERR_PROVIDER_LOAD: c_int = 10;
+
+/// One error code: its value, its name in C, the Python exception class that carries it
+/// (`capreg.<python_class>`, a `ResolutionError`) and what it means, in one line.
+///
+/// [`CAPREG_ERRORS`] is the one list of them: the `CAPREG_ERR_*` constants below, the result-code
+/// block of `headers/capreg.h` (generated from it by `tests/error_codes.rs`), the exception class
+/// the registry raises for a code and each class's `code` in Python are all read from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ErrorCode {
+    /// The value, e.g. 1.
+    pub code: c_int,
+    /// The C name, e.g. `"CAPREG_ERR_NOT_FOUND"`.
+    pub c_name: &'static str,
+    /// The Python exception class, e.g. `"ApiNotFoundError"`.
+    pub python_class: &'static str,
+    /// What it means, in one line (the comment next to the C `#define`).
+    pub meaning: &'static str,
+}
+
+impl ErrorCode {
+    /// The entry of [`CAPREG_ERRORS`] for `code`, if it is an error code.
+    pub fn of(code: c_int) -> Option<&'static ErrorCode> {
+        CAPREG_ERRORS.iter().find(|e| e.code == code)
+    }
+}
+
+/// Defines each `CAPREG_ERR_*` constant and [`CAPREG_ERRORS`] from one list. An entry is
+/// `/// doc` lines, then `NAME = value, "PythonClass", "one-line meaning"`; the constant is
+/// documented with the doc lines, the meaning and its Python class.
+macro_rules! error_codes {
+    ($($(#[doc = $more:literal])* $c_name:ident = $code:literal, $class:literal, $meaning:literal;)*) => {
+        $(
+            $(#[doc = $more])*
+            #[doc = ""]
+            #[doc = concat!("In capreg.h: \"", $meaning, "\". Python: `capreg.", $class, "`.")]
+            pub const $c_name: c_int = $code;
+        )*
+
+        /// Every error code, in order of value.
+        pub const CAPREG_ERRORS: &[ErrorCode] = &[$(ErrorCode {
+            code: $c_name,
+            c_name: stringify!($c_name),
+            python_class: $class,
+            meaning: $meaning,
+        }),*];
+    };
+}
+
+error_codes! {
+    /// No provider publishes an API of that name, even after discovery.
+    CAPREG_ERR_NOT_FOUND = 1, "ApiNotFoundError",
+        "no provider publishes the API, even after discovery";
+    /// The API is published, but no published version satisfies the requirement.
+    CAPREG_ERR_VERSION_MISMATCH = 2, "VersionMismatchError",
+        "published, but no version satisfies the requirement";
+    /// One or more requested (non-optional) functions are absent from the API.
+    CAPREG_ERR_MISSING_FUNCTION = 3, "MissingFunctionError",
+        "required functions absent (message lists them all)";
+    /// One or more functions exist but with another signature (and none is missing).
+    CAPREG_ERR_SIGNATURE_MISMATCH = 4, "SignatureMismatchError",
+        "functions present with other signatures";
+    /// Another provider module already publishes this API name and major version.
+    CAPREG_ERR_CONFLICT = 5, "ConflictError",
+        "another provider module owns that name and major";
+    /// A NULL pointer, an empty or non-UTF-8 string, a malformed version, requirement or
+    /// signature.
+    CAPREG_ERR_BAD_ARGUMENT = 6, "BadArgumentError",
+        "NULL, empty, non-UTF-8, malformed version/signature";
+    /// A table or declaration with a wrong magic, major version or size.
+    CAPREG_ERR_ABI_MISMATCH = 7, "AbiMismatchError",
+        "wrong magic, major or size";
+    /// A bug in capreg (a caught panic, a poisoned lock). Please report it.
+    CAPREG_ERR_INTERNAL = 8, "InternalError",
+        "a bug in capreg: please report it";
+    /// Called from a legacy subinterpreter: registry state is process-wide and refuses it.
+    CAPREG_ERR_SUBINTERPRETER = 9, "SubinterpreterError",
+        "called from a legacy subinterpreter: refused";
+    /// Discovery found a provider but importing or loading it failed.
+    CAPREG_ERR_PROVIDER_LOAD = 10, "ProviderLoadError",
+        "discovery found a provider but importing it failed";
+}
 
 // ---------------------------------------------------------------------------------------------
 // Flags

@@ -112,34 +112,12 @@ fn program() -> String {
         ("CAPREG_ABI_MAJOR", CAPREG_ABI_MAJOR as usize),
         ("CAPREG_ABI_MINOR", CAPREG_ABI_MINOR as usize),
         ("CAPREG_OK", CAPREG_OK as usize),
-        ("CAPREG_ERR_NOT_FOUND", CAPREG_ERR_NOT_FOUND as usize),
-        (
-            "CAPREG_ERR_VERSION_MISMATCH",
-            CAPREG_ERR_VERSION_MISMATCH as usize,
-        ),
-        (
-            "CAPREG_ERR_MISSING_FUNCTION",
-            CAPREG_ERR_MISSING_FUNCTION as usize,
-        ),
-        (
-            "CAPREG_ERR_SIGNATURE_MISMATCH",
-            CAPREG_ERR_SIGNATURE_MISMATCH as usize,
-        ),
-        ("CAPREG_ERR_CONFLICT", CAPREG_ERR_CONFLICT as usize),
-        ("CAPREG_ERR_BAD_ARGUMENT", CAPREG_ERR_BAD_ARGUMENT as usize),
-        ("CAPREG_ERR_ABI_MISMATCH", CAPREG_ERR_ABI_MISMATCH as usize),
-        ("CAPREG_ERR_INTERNAL", CAPREG_ERR_INTERNAL as usize),
-        (
-            "CAPREG_ERR_SUBINTERPRETER",
-            CAPREG_ERR_SUBINTERPRETER as usize,
-        ),
-        (
-            "CAPREG_ERR_PROVIDER_LOAD",
-            CAPREG_ERR_PROVIDER_LOAD as usize,
-        ),
         ("CAPREG_OPTIONAL", CAPREG_OPTIONAL as usize),
         ("CAPREG_DEPRECATED", CAPREG_DEPRECATED as usize),
-    ] {
+    ]
+    .into_iter()
+    .chain(CAPREG_ERRORS.iter().map(|e| (e.c_name, e.code as usize)))
+    {
         check(&mut out, name, value);
     }
     out += "int main(void)\n{\n    int bad = 0;\n";

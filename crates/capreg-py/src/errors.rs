@@ -1,26 +1,29 @@
 //! The one place a `capreg::Error` becomes a Python exception: a subclass of
 //! `capreg.ResolutionError` (an `ImportError`) chosen by its code, carrying what it is about.
 
+use capreg::abi::{ErrorCode, CAPREG_ERRORS, CAPREG_ERR_INTERNAL};
 use capreg::{Error, PublishedApi};
 use pyo3::exceptions::{PyDeprecationWarning, PyImportError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyTuple};
 
-/// The class for each code, defined in `python/capreg/_errors.py`.
+/// The class for each code, as capreg-abi's one list of codes names it (the classes are defined
+/// in `python/capreg/_errors.py`); a code not in the list is a bug in capreg.
 fn class_name(code: i32) -> &'static str {
-    use capreg::abi::*;
-    match code {
-        CAPREG_ERR_NOT_FOUND => "ApiNotFoundError",
-        CAPREG_ERR_VERSION_MISMATCH => "VersionMismatchError",
-        CAPREG_ERR_MISSING_FUNCTION => "MissingFunctionError",
-        CAPREG_ERR_SIGNATURE_MISMATCH => "SignatureMismatchError",
-        CAPREG_ERR_CONFLICT => "ConflictError",
-        CAPREG_ERR_BAD_ARGUMENT => "BadArgumentError",
-        CAPREG_ERR_ABI_MISMATCH => "AbiMismatchError",
-        CAPREG_ERR_SUBINTERPRETER => "SubinterpreterError",
-        CAPREG_ERR_PROVIDER_LOAD => "ProviderLoadError",
-        _ => "InternalError",
-    }
+    ErrorCode::of(code)
+        .or_else(|| ErrorCode::of(CAPREG_ERR_INTERNAL))
+        .map_or("ResolutionError", |e| e.python_class)
+}
+
+/// `capreg._capreg.ERROR_CODES`: `(code, C name, class, meaning)` for every error code, the class
+/// being the one [`to_pyerr`] raises for it. `capreg._errors` takes each class's `code` from it.
+pub fn error_codes(py: Python<'_>) -> PyResult<Bound<'_, PyTuple>> {
+    PyTuple::new(
+        py,
+        CAPREG_ERRORS
+            .iter()
+            .map(|e| (e.code, e.c_name, class_name(e.code), e.meaning)),
+    )
 }
 
 pub fn to_pyerr(py: Python<'_>, err: &Error) -> PyErr {

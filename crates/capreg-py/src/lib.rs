@@ -27,5 +27,6 @@ fn _capreg(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add(capreg::abi::CAPREG_CAPSULE_ATTR, table::capsule(m.py())?)?;
     m.add("ABI_MAJOR", capreg::abi::CAPREG_ABI_MAJOR)?;
     m.add("ABI_MINOR", capreg::abi::CAPREG_ABI_MINOR)?;
+    m.add("ERROR_CODES", errors::error_codes(m.py())?)?;
     pyapi::register(m)
 }
