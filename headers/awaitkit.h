@@ -1,7 +1,7 @@
 /*
  * awaitkit.h -- the C API 'awaitkit' 1.0.0, for consumers that reach it through capreg.
  *
- * GENERATED from the Rust declaration of 'awaitkit' by capreg::header. Do not edit:
+ * GENERATED from the Rust declaration of 'awaitkit' by capreg-header. Do not edit:
  * UPDATE_HEADERS=1 cargo test -p awaitkit --no-default-features --test header
  *
  * Its signatures use PyObject: include Python.h before this header.

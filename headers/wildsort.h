@@ -1,7 +1,7 @@
 /*
  * wildsort.h -- the C API 'wildsort' 1.0.0, for consumers that reach it through capreg.
  *
- * GENERATED from the Rust declaration of 'wildsort' by capreg::header. Do not edit:
+ * GENERATED from the Rust declaration of 'wildsort' by capreg-header. Do not edit:
  * UPDATE_HEADERS=1 cargo test -p wildsort --test header
  *
  * Use (the GIL held, e.g. in a module's init; Python.h and capreg.h first):

@@ -7,8 +7,8 @@ log "cargo fmt --check, cargo clippy -D warnings"
 cargo fmt --all -- --check
 cargo clippy -q --workspace --all-targets -- -D warnings
 
-log "cargo test (capreg-abi, capreg, wildsort: ABI, layout and header freshness)"
-cargo test -q -p capreg-abi -p capreg -p wildsort 2>&1 | grep -vE '^\s*(Compiling|Checking|Running|Doc-tests)' || exit 1
+log "cargo test (capreg-abi, capreg, capreg-header, wildsort: ABI, layout, error codes, header freshness)"
+cargo test -q -p capreg-abi -p capreg -p capreg-header -p wildsort 2>&1 | grep -vE '^\s*(Compiling|Checking|Running|Doc-tests)' || exit 1
 
 bash scripts/setup.sh
 

@@ -28,12 +28,12 @@ fn python_include() -> PathBuf {
 
 #[test]
 fn header_is_fresh() {
-    let expected = capreg::header::c_header_with_contract(
+    let expected = capreg_header::c_header_with_contract(
         &_awaitkit::AWAITKIT_1,
         REGENERATE,
         _awaitkit::HEADER_CONTRACT,
     );
-    capreg::header::check_fresh(&headers().join("awaitkit.h"), &expected, REGENERATE)
+    capreg_header::check_fresh(&headers().join("awaitkit.h"), &expected, REGENERATE)
         .unwrap_or_else(|e| panic!("{e}"));
 }
 
@@ -42,7 +42,7 @@ fn header_compiles_as_c99_and_cxx11() {
     let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("awaitkit-header");
     let includes = [headers(), python_include()];
     let dirs: Vec<&Path> = includes.iter().map(PathBuf::as_path).collect();
-    capreg::header::check_compiles(
+    capreg_header::check_compiles(
         &dirs,
         "#include <Python.h>",
         "awaitkit.h",

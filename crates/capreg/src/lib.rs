@@ -9,7 +9,8 @@
 //! - [`guard`] is how a provider writes an `extern "C"` function: one guard per calling style
 //!   keeps every panic out of C.
 //!
-//! The C ABI lives in [`abi`] (`capreg-abi`) and `headers/capreg.h`.
+//! The C ABI lives in [`abi`] (`capreg-abi`) and `headers/capreg.h`. Per-API C headers are
+//! generated at build time by the separate dev crate `capreg-header`, not by this one.
 
 // `Error` carries everything its message names; it is only built on the failure path, so its
 // size costs nothing where it matters.
@@ -21,7 +22,6 @@ pub mod declare;
 pub mod error;
 pub mod ffi;
 pub mod guard;
-pub mod header;
 pub mod import;
 pub mod journal;
 pub mod library;

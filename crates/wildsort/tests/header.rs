@@ -12,18 +12,18 @@ fn headers() -> PathBuf {
 
 #[test]
 fn header_is_fresh() {
-    let expected = capreg::header::c_header_with_contract(
+    let expected = capreg_header::c_header_with_contract(
         &wildsort::WILDSORT_1,
         REGENERATE,
         &wildsort::header_contract(),
     );
-    capreg::header::check_fresh(&headers().join("wildsort.h"), &expected, REGENERATE)
+    capreg_header::check_fresh(&headers().join("wildsort.h"), &expected, REGENERATE)
         .unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]
 fn header_compiles_as_c99_and_cxx11() {
     let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wildsort-header");
-    capreg::header::check_compiles(&[&headers()], "", "wildsort.h", "Wildsort_API", &work)
+    capreg_header::check_compiles(&[&headers()], "", "wildsort.h", "Wildsort_API", &work)
         .unwrap_or_else(|e| panic!("{e}"));
 }

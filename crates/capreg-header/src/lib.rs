@@ -1,7 +1,10 @@
-//! Per-API C headers, generated from a provider's Rust declaration ([`declare_api!`](crate::declare_api)).
+//! capreg-header: per-API C headers, generated from a provider's Rust declaration
+//! ([`capreg::declare_api!`]), and the checks a provider's tests run on them.
 //!
-//! A provider keeps its header in `headers/<api>.h` and a test that compares it with
-//! [`c_header`]'s output (see `crates/wildsort/tests/header.rs`), so a stale header fails CI.
+//! A build-time tool, kept out of the runtime crate `capreg` (it runs the C compiler), as PyO3
+//! keeps `pyo3-build-config` apart: providers take it as a dev-dependency. A provider keeps its
+//! header in `headers/<api>.h` and a test that compares it with [`c_header`]'s output and compiles
+//! it (see `crates/wildsort/tests/header.rs`), so a stale header fails CI.
 //! The header gives C consumers one typedef per function, a struct of typed pointers, the API's
 //! name and version, and one `<Api>_Import(&api, "^1.0", "consumer")` call.
 
@@ -10,8 +13,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
-use crate::declare::ApiDeclaration;
-use crate::signature::{Signature, Type};
+use capreg::abi::CAPREG_DEPRECATED;
+use capreg::{ApiDeclaration, Signature, Type};
 
 /// The C spelling of a type, as capreg's C parser reads it back to the same type.
 fn c_type(ty: &Type, named: &mut BTreeSet<String>) -> String {
@@ -88,7 +91,7 @@ pub fn c_header(decl: &ApiDeclaration, regenerate: &str) -> String {
                 f.name,
                 (f.signature)(),
                 f.since,
-                f.flags & crate::abi::CAPREG_DEPRECATED != 0,
+                f.flags & CAPREG_DEPRECATED != 0,
             )
         })
         .collect();
@@ -144,7 +147,7 @@ pub fn c_header(decl: &ApiDeclaration, regenerate: &str) -> String {
         "/*
  * {lower}.h -- the C API '{api}' {version}, for consumers that reach it through capreg.
  *
- * GENERATED from the Rust declaration of '{api}' by capreg::header. Do not edit:
+ * GENERATED from the Rust declaration of '{api}' by capreg-header. Do not edit:
  * {regenerate}
  *{python_note} * Use (the GIL held, e.g. in a module's init; Python.h and capreg.h first):
  *
