@@ -198,12 +198,28 @@ static inline const capreg_registry *capreg_get_registry(void)
                                            "' is not a '" CAPREG_CAPSULE_NAME "' capsule");
         return NULL;
     }
-    if (table->magic != CAPREG_MAGIC || table->abi_major != CAPREG_ABI_MAJOR) {
+    if (table->magic != CAPREG_MAGIC) {
         PyErr_Format(PyExc_ImportError,
-                     "capreg: the installed registry has ABI major %d (magic 0x%08x); this module "
-                     "was built for ABI major %d; install a capreg that speaks ABI %d",
-                     (int)table->abi_major, (unsigned)table->magic, CAPREG_ABI_MAJOR,
-                     CAPREG_ABI_MAJOR);
+                     "capreg: '" CAPREG_MODULE "." CAPREG_CAPSULE_ATTR "' does not hold a capreg "
+                     "registry table: its magic is 0x%08x, not 0x%08x ('CREG'), so something other "
+                     "than capreg installed '" CAPREG_MODULE "': reinstall capreg with: pip install "
+                     "--force-reinstall capreg",
+                     (unsigned)table->magic, (unsigned)CAPREG_MAGIC);
+        return NULL;
+    }
+    if (table->abi_major < CAPREG_ABI_MAJOR) {
+        PyErr_Format(PyExc_ImportError,
+                     "capreg: the installed registry has ABI major %d; this module was built for ABI "
+                     "major %d: upgrade capreg: pip install -U capreg",
+                     (int)table->abi_major, CAPREG_ABI_MAJOR);
+        return NULL;
+    }
+    if (table->abi_major > CAPREG_ABI_MAJOR) {
+        PyErr_Format(PyExc_ImportError,
+                     "capreg: the installed registry has ABI major %d; this module was built for ABI "
+                     "major %d: rebuild this module against the installed capreg's headers, or "
+                     "install a capreg release that speaks ABI major %d",
+                     (int)table->abi_major, CAPREG_ABI_MAJOR, CAPREG_ABI_MAJOR);
         return NULL;
     }
     if (table->size < CAPREG_REGISTRY_SIZE_1_0) {

@@ -33,19 +33,45 @@ else:
 GOOD_MAGIC, FULL_SIZE = 0x43524547, 64
 
 
+MAGIC_WRONG = [
+    "does not hold a capreg registry table",
+    "its magic is 0xdeadbeef, not 0x43524547 ('CREG')",
+    "pip install --force-reinstall capreg",
+]
+
+
 @pytest.mark.parametrize("consumer", ["capreg_test_cconsumer", "capreg_test_rsconsumer"])
 @pytest.mark.parametrize(
-    "magic, major, size, needle",
+    "magic, major, size, needles, wrong",
     [
-        (0xDEADBEEF, 1, FULL_SIZE, "magic"),
-        (GOOD_MAGIC, 2, FULL_SIZE, "ABI major 2"),
-        (GOOD_MAGIC, 1, 24, "table is 24 bytes"),
+        # A wrong magic is not a table at all: its major is noise, and is not reported.
+        (0xDEADBEEF, 1, FULL_SIZE, MAGIC_WRONG, "ABI major"),
+        (0xDEADBEEF, 2, FULL_SIZE, MAGIC_WRONG, "ABI major"),
+        (
+            GOOD_MAGIC, 2, FULL_SIZE,
+            [
+                "the installed registry has ABI major 2; this module was built for ABI major 1",
+                "rebuild this module against the installed capreg's headers",
+                "install a capreg release that speaks ABI major 1",
+            ],
+            "magic",
+        ),
+        (
+            GOOD_MAGIC, 0, FULL_SIZE,
+            [
+                "the installed registry has ABI major 0; this module was built for ABI major 1",
+                "upgrade capreg: pip install -U capreg",
+            ],
+            "magic",
+        ),
+        (GOOD_MAGIC, 1, 24, ["table is 24 bytes", "pip install -U capreg"], "ABI major"),
     ],
 )
-def test_consumers_refuse_a_foreign_table(consumer, magic, major, size, needle):
+def test_consumers_refuse_a_foreign_table(consumer, magic, major, size, needles, wrong):
     proc = run_python(FORGE.format(magic=magic, major=major, size=size, consumer=consumer))
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert out.startswith("ImportError: capreg:"), out
-    assert needle in out, out
-    assert "pip install" in out or "install a capreg" in out, out
+    for needle in needles:
+        assert needle in out, (needle, out)
+    assert wrong not in out, out

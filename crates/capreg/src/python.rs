@@ -70,15 +70,32 @@ pub fn registry_table(py: Python<'_>) -> PyResult<&'static abi::capreg_registry>
     Ok(header)
 }
 
-/// Magic, major and size, with a message that names both sides.
+/// Magic, major and size, each with a message of its own that names both sides.
 pub fn check_table(table: &abi::capreg_registry) -> Result<(), String> {
-    if table.magic != abi::CAPREG_MAGIC || table.abi_major != abi::CAPREG_ABI_MAJOR {
+    if table.magic != abi::CAPREG_MAGIC {
         return Err(format!(
-            "capreg: the installed registry speaks ABI major {} (magic {:#010x}); this module was built for ABI \
-             major {}: install a capreg that speaks ABI {}",
-            table.abi_major,
+            "capreg: '{}.{}' does not hold a capreg registry table: its magic is {:#010x}, not {:#010x} ('CREG'), \
+             so something other than capreg installed '{}': reinstall capreg with: pip install --force-reinstall capreg",
+            abi::CAPREG_MODULE,
+            abi::CAPREG_CAPSULE_ATTR,
             table.magic,
-            abi::CAPREG_ABI_MAJOR,
+            abi::CAPREG_MAGIC,
+            abi::CAPREG_MODULE
+        ));
+    }
+    if table.abi_major != abi::CAPREG_ABI_MAJOR {
+        let fix = if table.abi_major < abi::CAPREG_ABI_MAJOR {
+            "upgrade capreg: pip install -U capreg".to_owned()
+        } else {
+            format!(
+                "rebuild this module against the installed capreg's headers, or install a capreg release that \
+                 speaks ABI major {}",
+                abi::CAPREG_ABI_MAJOR
+            )
+        };
+        return Err(format!(
+            "capreg: the installed registry has ABI major {}; this module was built for ABI major {}: {fix}",
+            table.abi_major,
             abi::CAPREG_ABI_MAJOR
         ));
     }
