@@ -38,7 +38,11 @@ log "cargo build -p wildsort -p sort-without-python ${PROFILE_FLAG:-(debug)}"
 cargo build -q -p wildsort -p sort-without-python $PROFILE_FLAG
 profile_dir=debug
 [ -n "$PROFILE_FLAG" ] && profile_dir=release
-cp "$CARGO_TARGET_DIR/$profile_dir/libwildsort.so" crates/wildsort-py/python/wildsort/libwildsort.so
+# The file keeps the platform's name for it (libwildsort.so, libwildsort.dylib, wildsort.dll),
+# which wildsort._library.file_name() gives and PATH uses.
+wildsort_lib=$("$BUILD_PY" -c 'import runpy, sys; print(runpy.run_path(sys.argv[1])["file_name"]())' \
+    crates/wildsort-py/python/wildsort/_library.py)
+cp "$CARGO_TARGET_DIR/$profile_dir/$wildsort_lib" "crates/wildsort-py/python/wildsort/$wildsort_lib"
 C_PROJECTS=(tests/extensions/c_provider tests/extensions/c_consumer examples/c_extension tests/extensions/aw_consumer_c)
 for project in "${RUST_PROJECTS[@]}"; do
     [ -f "$project/pyproject.toml" ] || continue

@@ -2,6 +2,7 @@
 paths (all ints in 64 bits, or all floats) included. And its provider's failures are clear."""
 
 import math
+import os
 import random
 import sys
 
@@ -318,6 +319,16 @@ def test_a_list_changed_while_the_native_path_prepares_is_not_read_stale(fresh):
         print("ok")
     """
     assert fresh(code).strip() == "ok"
+
+
+def test_the_library_is_named_as_the_platform_names_it():
+    from wildsort import _library
+
+    assert [_library.file_name(p) for p in ("linux", "darwin", "win32", "freebsd14")] == [
+        "libwildsort.so", "libwildsort.dylib", "wildsort.dll", "libwildsort.so",
+    ]
+    assert os.path.basename(_library.PATH) == _library.file_name()
+    assert os.path.isfile(_library.PATH)
 
 
 def test_a_newer_major_names_the_installed_library(fresh):
