@@ -11,8 +11,13 @@ import sys
 import capreg
 
 
+WIDTH = 79  # every header fits in 80 columns, with a rule of at least three '='
+
+
 def section(title: str) -> None:
-    print(f"\n=== {title} " + "=" * max(0, 74 - len(title)))
+    rule = "=" * (WIDTH - len(title) - len("===  "))
+    assert len(rule) >= 3, f"section title too long for {WIDTH} columns: {title!r}"
+    print(f"\n=== {title} {rule}")
 
 
 def run_cli(*args: str) -> None:
@@ -51,7 +56,7 @@ except capreg.VersionMismatchError as error:
 section("5. What did each consumer ask for? python -m capreg check")
 run_cli("check", "capreg_example_c", "capreg_example_pyo3")
 
-section("6. wildsort: a Python-free provider, used from C, PyO3, Python and a program with no Python")
+section("6. wildsort, a Python-free provider: from C, PyO3, Python, no Python")
 import random  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -82,7 +87,7 @@ try:
 except capreg.VersionMismatchError as error:
     print(f"\n{type(error).__name__}:\n{error}")
 
-section("7. awaitkit: async functions written in C and in Rust, with no coroutine state machine")
+section("7. awaitkit: async functions in C and Rust, no coroutine state machine")
 import asyncio  # noqa: E402
 
 
