@@ -3,7 +3,7 @@
 //! `importlib.import_module` imports the parents first) or as `module:attribute`, where the
 //! attribute is the path of a Python-free provider library to load.
 
-use capreg::Error;
+use capreg::DiscoveryFailure;
 use pyo3::prelude::*;
 
 use crate::state::REGISTRY;
@@ -31,15 +31,16 @@ fn entry_points(py: Python<'_>, api: Option<&str>) -> PyResult<Vec<EntryPoint>> 
 }
 
 /// Discovery from a caller that may or may not hold the GIL.
-pub fn discover_from_any_thread(api: &str) -> Result<String, Error> {
+pub fn discover_from_any_thread(api: &str) -> Result<String, DiscoveryFailure> {
     Python::try_attach(|py| discover(py, api)).unwrap_or_else(|| {
         Ok("Python is not running (not initialised, or finalizing), so no provider could be imported".to_owned())
     })
 }
 
-/// Imports or loads every provider that declares `api`; says what it did.
-pub fn discover(py: Python<'_>, api: &str) -> Result<String, Error> {
-    let internal = |e: PyErr| Error::Internal {
+/// Imports or loads every provider that declares `api`; says what it did, or why it could not
+/// (the registry names the request in the error).
+pub fn discover(py: Python<'_>, api: &str) -> Result<String, DiscoveryFailure> {
+    let internal = |e: PyErr| DiscoveryFailure::Internal {
         problem: format!("listing the entry points of group 'capreg.apis' failed: {e}"),
     };
     let candidates = entry_points(py, Some(api)).map_err(internal)?;
@@ -50,10 +51,7 @@ pub fn discover(py: Python<'_>, api: &str) -> Result<String, Error> {
     }
     let mut done = Vec::new();
     for ep in &candidates {
-        load(py, ep).map_err(|cause| Error::ProviderLoad {
-            api: api.to_owned(),
-            requirement: String::new(),
-            requester: String::new(),
+        load(py, ep).map_err(|cause| DiscoveryFailure::Load {
             provider: ep.value.clone(),
             distribution: Some(ep.distribution.clone()),
             cause,

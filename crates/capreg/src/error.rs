@@ -200,6 +200,44 @@ impl Error {
     }
 }
 
+/// Why discovery could not provide an API, as discovery knows it. The registry adds what was
+/// asked (API, requirement, requester) in [`DiscoveryFailure::into_error`], the one place a
+/// [`Error::ProviderLoad`] is built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DiscoveryFailure {
+    /// A provider declared for the API failed to import or load.
+    Load {
+        /// The module (or library path) that failed.
+        provider: String,
+        /// The distribution that declared it; `None` for a library opened by path.
+        distribution: Option<String>,
+        cause: String,
+    },
+    /// Discovery itself failed (e.g. listing the entry points).
+    Internal { problem: String },
+}
+
+impl DiscoveryFailure {
+    /// The error that `requester`'s request for `api` `requirement` reports.
+    pub fn into_error(self, api: &str, requirement: &str, requester: &str) -> Error {
+        match self {
+            DiscoveryFailure::Load {
+                provider,
+                distribution,
+                cause,
+            } => Error::ProviderLoad {
+                api: api.to_owned(),
+                requirement: requirement.to_owned(),
+                requester: requester.to_owned(),
+                provider,
+                distribution,
+                cause,
+            },
+            DiscoveryFailure::Internal { problem } => Error::Internal { problem },
+        }
+    }
+}
+
 /// `^2.1` -> `>=2.1, <3`: the requirement in pip's words (PEP 440 specifiers).
 pub fn pip_specifier(requirement: &str) -> String {
     let Ok(req) = semver::VersionReq::parse(requirement) else {

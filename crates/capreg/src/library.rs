@@ -10,7 +10,7 @@ use std::sync::{Mutex, OnceLock};
 
 use capreg_abi as abi;
 
-use crate::error::Error;
+use crate::error::{DiscoveryFailure, Error};
 use crate::ffi::read_declaration;
 use crate::import::ImportSpec;
 use crate::registry::{Declaration, Registry};
@@ -94,13 +94,13 @@ pub unsafe fn import_from_library(
     spec: &ImportSpec,
 ) -> Result<Vec<abi::capreg_fn>, Error> {
     let registry = local_registry();
-    let load_error = |cause: String| Error::ProviderLoad {
-        api: spec.api.to_owned(),
-        requirement: spec.requirement.to_owned(),
-        requester: spec.requester.to_owned(),
-        provider: path.display().to_string(),
-        distribution: None,
-        cause,
+    let load_error = |cause: String| {
+        DiscoveryFailure::Load {
+            provider: path.display().to_string(),
+            distribution: None,
+            cause,
+        }
+        .into_error(spec.api, spec.requirement, spec.requester)
     };
     // SAFETY: forwarded from this function's contract.
     let declarations = unsafe { open_declarations(path) }.map_err(load_error)?;

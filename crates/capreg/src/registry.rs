@@ -17,7 +17,7 @@ use capreg_abi as abi;
 use rustc_hash::{FxHashMap, FxHashSet};
 use semver::{Version, VersionReq};
 
-use crate::error::{top_level, Error, Found, Mismatch, Missing};
+use crate::error::{top_level, DiscoveryFailure, Error, Found, Mismatch, Missing};
 use crate::journal::{Journal, JournalEntry};
 use crate::signature::Signature;
 
@@ -276,7 +276,7 @@ impl Registry {
         api: &str,
         requirement: &str,
         requester: &str,
-        discover: &mut dyn FnMut(&str) -> Result<String, Error>,
+        discover: &mut dyn FnMut(&str) -> Result<String, DiscoveryFailure>,
     ) -> Result<&'static PublishedApi, Error> {
         let started = Instant::now();
         let result = self.request_inner(api, requirement, requester, discover);
@@ -311,7 +311,7 @@ impl Registry {
         api: &str,
         requirement: &str,
         requester: &str,
-        discover: &mut dyn FnMut(&str) -> Result<String, Error>,
+        discover: &mut dyn FnMut(&str) -> Result<String, DiscoveryFailure>,
     ) -> Result<&'static PublishedApi, Error> {
         check_name("request", "API name", api)?;
         check_name("request", "requester", requester)?;
@@ -322,24 +322,8 @@ impl Registry {
         let needs_discovery = !self.read().discovered.contains_key(api);
         if needs_discovery {
             let started = Instant::now();
-            // Discovery does not know who asked; its load errors get the requester here.
-            let what = discover(api).map_err(|e| match e {
-                Error::ProviderLoad {
-                    api,
-                    provider,
-                    distribution,
-                    cause,
-                    ..
-                } => Error::ProviderLoad {
-                    api,
-                    requirement: requirement.to_owned(),
-                    requester: requester.to_owned(),
-                    provider,
-                    distribution,
-                    cause,
-                },
-                other => other,
-            })?;
+            let what =
+                discover(api).map_err(|failure| failure.into_error(api, requirement, requester))?;
             tracing::info!(target: "capreg", api, requester, elapsed_us = started.elapsed().as_micros() as u64, outcome = %what, "discovery");
             self.write().discovered.insert(api.to_owned(), what);
             if let Some(hit) = self.best_match(api, &req) {

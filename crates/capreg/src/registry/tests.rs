@@ -43,7 +43,7 @@ fn mathkit(version: &str) -> Declaration {
     )
 }
 
-fn no_discovery(_: &str) -> Result<String, Error> {
+fn no_discovery(_: &str) -> Result<String, DiscoveryFailure> {
     Ok("no discovery in this test".into())
 }
 
@@ -152,6 +152,9 @@ fn discovery_can_publish() {
         inner
             .publish(mathkit("1.1.0"))
             .map(|_| format!("imported the provider of {api}"))
+            .map_err(|e| DiscoveryFailure::Internal {
+                problem: e.to_string(),
+            })
     };
     assert_eq!(
         reg.request("mathkit", "^1", "t", &mut discover)
@@ -169,11 +172,8 @@ fn discovery_can_publish() {
 #[test]
 fn provider_load_errors_name_the_requester() {
     let reg = Registry::new();
-    let mut discover = |api: &str| {
-        Err(Error::ProviderLoad {
-            api: api.into(),
-            requirement: String::new(),
-            requester: String::new(),
+    let mut discover = |_: &str| {
+        Err(DiscoveryFailure::Load {
             provider: "broken._native".into(),
             distribution: Some("broken".into()),
             cause: "ImportError: boom".into(),
@@ -182,6 +182,21 @@ fn provider_load_errors_name_the_requester() {
     let err = reg
         .request("mathkit", "^1", "the_consumer", &mut discover)
         .unwrap_err();
+    assert_eq!(err.code(), abi::CAPREG_ERR_PROVIDER_LOAD);
+    assert_eq!(
+        (
+            err.api(),
+            err.requirement(),
+            err.requester(),
+            err.provider()
+        ),
+        (
+            Some("mathkit"),
+            Some("^1"),
+            Some("the_consumer"),
+            Some("broken._native")
+        )
+    );
     let msg = err.to_string();
     for needle in [
         "'the_consumer'",
