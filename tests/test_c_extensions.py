@@ -52,7 +52,7 @@ BAD_INPUT_HINTS = {
     "request_null_requester": ["null", "requester"],
     "request_null_out": ["null"],
     "request_null_err": None,
-    "request_empty_api": ["empty"],
+    "request_empty_api": ["empty", "API name requested by 'capreg_test_cconsumer'"],
     "request_non_utf8_api": [("utf-8", "utf8")],
     "request_malformed_requirement": ["^^1"],
     "request_empty_requirement": ["requirement"],
@@ -343,6 +343,24 @@ def test_missing_function(cc, cstrings_info):
     )
 
 
+def test_a_function_a_new_major_removed(cc):
+    # mathkit 1.x has clamp_to_int; 2.0.0 dropped it. Installing mathkit >=1.0.0 changes nothing.
+    with pytest.raises(capreg.MissingFunctionError) as caught:
+        cc.import_table("mathkit", "^2", [("clamp_to_int", "int (Py_ssize_t)", False)], requester="rq_removed")
+    message = str(caught.value)
+    assert_mentions(
+        message,
+        "missing 'clamp_to_int': not in mathkit 2.0.0; it was removed after mathkit 1.4.0, "
+        "the last published version that has it (added in 1.0.0)",
+        "Fix: 'rq_removed' asks for mathkit \"^2\" but uses 'clamp_to_int', which mathkit 2.0.0 removed: "
+        "make it require \"^1\" (mathkit 1.4.0 has it) or port it to the mathkit 2 API",
+    )
+    assert "pip install" not in message, message
+    # What the fix says works: the same table against "^1" resolves.
+    (address,) = cc.import_table("mathkit", "^1", [("clamp_to_int", "int (Py_ssize_t)", False)], requester="rq_removed")
+    assert isinstance(address, int)
+
+
 def test_signature_mismatch(cc, cstrings_info):
     code, message, _addresses, untouched = cc.raw_resolve(
         "cstrings", "^1", "probe_requester", [("clamp_len", "int (int)", False)]
@@ -449,6 +467,42 @@ def test_conflict_names_both_providers(cc, tools):
     assert_mentions(str(caught.value), "someone_else", PROVIDER)
 
     assert [a.version for a in capreg.describe("cstrings")] == ["1.1.0"]
+
+
+def test_a_conflict_names_the_distributions_that_installed_the_files(tmp_path):
+    # No discovery runs here (the provider is imported directly), so only the files can tell
+    # which distributions to name: the one whose RECORD lists each file, or plainly none.
+    out = run_python(
+        f"""
+        import importlib.util, os, shutil
+        import capreg
+        import {PROVIDER}
+        import {TOOLS} as tools
+        functions = [("fnv1a64", "uint64_t (const void *, size_t)", "1.0.0", False)]
+        print(tools.publish("cstrings", "1.5.0", "acme", functions)[1])
+        print("----")
+        copy = os.path.join({str(tmp_path)!r}, os.path.basename(tools.__file__))
+        shutil.copy(tools.__file__, copy)
+        spec = importlib.util.spec_from_file_location("_tools", copy)
+        stray = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(stray)
+        print(stray.publish("cstrings", "1.6.0", "stray", functions)[1])
+        print("----")
+        print(copy)
+        """
+    )
+    assert out.returncode == 0, out.stderr
+    listed, unlisted, copy = out.stdout.split("----\n")
+    # Both files are in capreg-test-cprovider's RECORD; its top package is capreg_test_cprovider.
+    assert_mentions(listed, "'acme' cannot publish API 'cstrings' 1.5.0", PROVIDER)
+    assert "pip uninstall capreg-test-cprovider or pip uninstall capreg-test-cprovider" in listed, listed
+    assert "pip uninstall capreg_test_cprovider" not in listed, listed
+    copy = copy.strip()
+    assert (
+        f"remove whatever installed 'stray' (no installed distribution lists its file {os.path.realpath(copy)} in its RECORD)"
+        in unlisted
+    ), unlisted
+    assert "pip uninstall capreg-test-cprovider" in unlisted, unlisted
 
 
 def test_reimporting_the_provider_republishes_idempotently(cc):

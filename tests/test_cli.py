@@ -62,6 +62,8 @@ def test_check_reports_each_consumer(tmp_path):
     assert "capreg_test_cconsumer: ok" in text
     assert "request  cstrings ^1.0" in text and "1.1.0 from 'capreg_test_cprovider.deep.nested._native'" in text
     assert "resolve  mathkit 1.4.0" in text
+    # The C consumer's cstrings table marks 'not_there' optional, and the provider lacks it.
+    assert "4 of 5 functions resolved; 'not_there' is optional and absent" in text
     assert "broken_consumer: FAILED" in text
     assert "'broken_consumer' requires API 'mathkit' \"^7\"" in text
 

@@ -77,6 +77,15 @@ def test_version_mismatch_names_everything():
     assert e.name == RSPROVIDER and e.path == e.file  # ImportError's own attributes
 
 
+def test_consumer_asking_a_newer_minor_is_told_to_upgrade_the_provider():
+    # mathkit 1.4.0 and 2.0.0 are published; "^1.5" asks for a newer 1.x, not an older API.
+    with pytest.raises(capreg.VersionMismatchError) as info:
+        capreg.request("mathkit", "^1.5", requester="new_consumer")
+    message = str(info.value)
+    assert "built for an older" not in message, message
+    assert "Fix: 'new_consumer' asks for a newer 'mathkit' than 1.4.0: pip install -U \"capreg-test-rsprovider>=1.5,<2\"" in message
+
+
 def test_consumer_older_than_provider_is_told_to_upgrade_itself():
     with pytest.raises(capreg.VersionMismatchError) as info:
         capreg.request("mathkit", "^0.9", requester="old_consumer")
@@ -105,8 +114,8 @@ def test_malformed_requirement(requirement):
 
 @pytest.mark.parametrize("name", ["", " mathkit", "math\nkit"])
 def test_malformed_api_name(name):
-    with pytest.raises(capreg.BadArgumentError, match="API name"):
-        capreg.request(name, "^1")
+    with pytest.raises(capreg.BadArgumentError, match="the API name requested by 'my_consumer'"):
+        capreg.request(name, "^1", requester="my_consumer")
 
 
 def test_signature_mismatch_prints_both_sides():
@@ -130,8 +139,14 @@ def test_missing_function_says_when_it_was_added():
     api = capreg.request("mathkit", "^2", requester="my_consumer")
     with pytest.raises(capreg.MissingFunctionError) as info:
         api.address("clamp_to_int", "fn(isize) -> i32")
-    # mathkit 1.x has it since 1.0.0; 2.0.0 dropped it.
-    assert "missing 'clamp_to_int': not in mathkit 2.0.0; it was added in mathkit 1.0.0" in str(info.value)
+    # mathkit 1.x has it since 1.0.0; 2.0.0 dropped it: upgrading the provider would not help.
+    message = str(info.value)
+    assert (
+        "missing 'clamp_to_int': not in mathkit 2.0.0; it was removed after mathkit 1.4.0, "
+        "the last published version that has it (added in 1.0.0)"
+    ) in message
+    assert "Fix: 'my_consumer' uses 'clamp_to_int', which mathkit 2.0.0 removed: make it require \"^1\"" in message
+    assert "pip install" not in message
     with pytest.raises(capreg.MissingFunctionError) as info:
         api.address("frobnicate", "fn()")
     assert "no published version of 'mathkit' has it" in str(info.value)

@@ -89,3 +89,7 @@ def test_from_library_resolves_with_the_same_checks():
     message = rs.from_library_too_new(path)
     for needle in ["'capreg_test_rsconsumer.too_new'", '"^3"', "mathkit 1.4.0", "mathkit 2.0.0", path]:
         assert needle in message, needle
+    # No Python, so maybe no pip, and no distribution: the fix names the file to replace.
+    fix = f"Fix: 'capreg_test_rsconsumer.too_new' asks for a newer 'mathkit' than 2.0.0: replace the library {path} with a build of 'capreg_test_rsprovider' that publishes mathkit \"^3\""
+    assert fix in message, message
+    assert "pip install" not in message, message

@@ -43,7 +43,7 @@ def _show(args: argparse.Namespace) -> int:
     for api in versions:
         print(f"{api.name} {api.version}")
         print(f"  provider:     {api.provider}")
-        print(f"  distribution: {api.distribution}")
+        print(f"  distribution: {api.distribution or '- (no installed distribution lists its file)'}")
         print(f"  file:         {api.file or '-'}")
         rows = [("  FUNCTION", "SIGNATURE", "SINCE", "")]
         rows += [(f"  {f.name}", f.signature, f.since, "deprecated" if f.deprecated else "") for f in api.functions]

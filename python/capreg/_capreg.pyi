@@ -39,7 +39,8 @@ class Api:
     @property
     def file(self) -> Optional[str]: ...
     @property
-    def distribution(self) -> str: ...
+    def distribution(self) -> Optional[str]:
+        """The installed distribution that ships the provider, or None when none can be found."""
     @property
     def requester(self) -> str: ...
     @property

@@ -26,3 +26,21 @@ def entry_points(api: str | None = None) -> list[tuple[str, str, str]]:
             seen.add(key)
             found.append((ep.name, name, ep.value))
     return found
+
+
+def distribution_of(file: str) -> str | None:
+    """The name of the installed distribution whose RECORD lists ``file``, or None.
+
+    Asked only on the failure path, for a provider that no discovery vouched for (its module was
+    imported directly), so that a fix names the distribution to act on, not a guess.
+    """
+    import os
+    from importlib import metadata
+
+    target = os.path.realpath(file)
+    base = os.path.basename(target)
+    for dist in metadata.distributions():
+        for path in dist.files or ():
+            if path.name == base and os.path.realpath(str(dist.locate_file(path))) == target:
+                return dist.metadata["Name"]
+    return None

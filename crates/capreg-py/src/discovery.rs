@@ -72,6 +72,19 @@ pub fn discover(py: Python<'_>, api: &str) -> Result<String, DiscoveryFailure> {
     })
 }
 
+/// The installed distribution whose RECORD lists `file`, for providers no discovery vouched for
+/// (imported directly). `None` when none does, or when Python cannot be asked.
+pub fn distribution_of(file: &str) -> Option<String> {
+    Python::try_attach(|py| {
+        py.import("capreg._discovery")
+            .and_then(|m| m.call_method1("distribution_of", (file,)))
+            .and_then(|d| d.extract::<Option<String>>())
+            .ok()
+            .flatten()
+    })
+    .flatten()
+}
+
 /// A provider that failed to load: (entry point name, why).
 pub type LoadFailure = (String, String);
 

@@ -24,6 +24,7 @@ fn _capreg(m: &Bound<'_, PyModule>) -> PyResult<()> {
     capreg::python::check_interpreter(m.py(), "import capreg")
         .map_err(|e| pyo3::exceptions::PyImportError::new_err(e.to_string()))?;
     logging::install();
+    state::REGISTRY.set_distribution_finder(Box::new(discovery::distribution_of));
     m.add(capreg::abi::CAPREG_CAPSULE_ATTR, table::capsule(m.py())?)?;
     m.add("ABI_MAJOR", capreg::abi::CAPREG_ABI_MAJOR)?;
     m.add("ABI_MINOR", capreg::abi::CAPREG_ABI_MINOR)?;

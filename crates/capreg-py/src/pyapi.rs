@@ -67,9 +67,10 @@ impl Api {
     fn file(&self) -> Option<&str> {
         Some(self.api.file()).filter(|f| !f.is_empty())
     }
-    /// The distribution to upgrade, as discovery found it (else the provider's top package).
+    /// The installed distribution that ships the provider (as discovery found it, else the one
+    /// whose RECORD lists its file), or None when none can be found.
     #[getter]
-    fn distribution(&self) -> String {
+    fn distribution(&self) -> Option<String> {
         REGISTRY.distribution(self.api)
     }
     /// Who asked for it (named in errors and warnings from `address`).

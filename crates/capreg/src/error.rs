@@ -17,8 +17,22 @@ pub struct Found {
     pub provider: String,
     /// The file its functions came from, or "" when unknown.
     pub file: String,
-    /// The distribution to upgrade (from discovery), else the provider's top-level package.
-    pub distribution: String,
+    /// Where it came from: what a fix may tell the user to upgrade, install or remove.
+    pub origin: Origin,
+}
+
+/// Where a provider came from, as far as capreg can tell.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The installed distribution that ships it: the one whose entry point discovery followed,
+    /// or the one whose RECORD lists its file.
+    Distribution(String),
+    /// A library file that a program opened by path (`from_library`): no package manager.
+    Library(String),
+    /// Its file was looked up, and no installed distribution's RECORD lists it.
+    Unlisted,
+    /// Not known, and nothing could look it up (no Python, or no file).
+    Unknown,
 }
 
 impl fmt::Display for Found {
@@ -31,12 +45,65 @@ impl fmt::Display for Found {
     }
 }
 
+impl Found {
+    /// The step that gets a provider of this API satisfying `requirement` in place of this one.
+    fn install_step(&self, requirement: &str) -> String {
+        match &self.origin {
+            Origin::Distribution(dist) => {
+                format!("pip install -U \"{dist}{}\"", pip_specifier(requirement))
+            }
+            Origin::Library(path) => format!(
+                "replace the library {path} with a build of '{}' that publishes {} \"{requirement}\"",
+                self.provider, self.api
+            ),
+            Origin::Unlisted | Origin::Unknown => format!(
+                "upgrade whatever installed '{}' to a release that publishes {} \"{requirement}\" ({})",
+                self.provider,
+                self.api,
+                self.no_distribution()
+            ),
+        }
+    }
+
+    /// The step that takes this provider away.
+    fn uninstall_step(&self) -> String {
+        match &self.origin {
+            Origin::Distribution(dist) => format!("pip uninstall {dist}"),
+            Origin::Library(path) => format!("stop loading the library {path}"),
+            Origin::Unlisted | Origin::Unknown => format!(
+                "remove whatever installed '{}' ({})",
+                self.provider,
+                self.no_distribution()
+            ),
+        }
+    }
+
+    /// Why no distribution can be named, plainly.
+    fn no_distribution(&self) -> String {
+        match (&self.origin, self.file.is_empty()) {
+            (Origin::Unlisted, false) => format!(
+                "no installed distribution lists its file {} in its RECORD",
+                self.file
+            ),
+            (_, true) => "capreg cannot tell which file it came from, so not which distribution \
+                          installed it"
+                .to_owned(),
+            _ => format!(
+                "capreg cannot tell which distribution installed its file {}",
+                self.file
+            ),
+        }
+    }
+}
+
 /// A requested function the provider lacks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Missing {
     pub name: String,
     /// The lowest `since` of any published version of the API that has it.
     pub introduced_in: Option<String>,
+    /// When only versions older than the one found have it (it was removed): the newest of them.
+    pub last_in: Option<String>,
 }
 
 /// A requested function the provider has with another signature.
@@ -78,13 +145,9 @@ pub enum Error {
         missing: Vec<Missing>,
         mismatched: Vec<Mismatch>,
     },
-    /// `provider` tried to publish `api` `version`, whose major `owner` already publishes.
-    Conflict {
-        api: String,
-        version: String,
-        provider: String,
-        owner: Found,
-    },
+    /// `publishing` was refused: `owner` already publishes that API's major (or, from the
+    /// same provider, another declaration of that version).
+    Conflict { publishing: Found, owner: Found },
     /// A table or declaration with a wrong magic, major or size.
     AbiMismatch { problem: String },
     /// Called from a legacy subinterpreter.
@@ -134,9 +197,9 @@ impl Error {
         match self {
             Error::NotFound { api, .. }
             | Error::VersionMismatch { api, .. }
-            | Error::Conflict { api, .. }
             | Error::ProviderLoad { api, .. } => Some(api),
             Error::Unresolved { found, .. } => Some(&found.api),
+            Error::Conflict { publishing, .. } => Some(&publishing.api),
             _ => None,
         }
     }
@@ -176,9 +239,8 @@ impl Error {
     /// The provider module the error is about, if any.
     pub fn provider(&self) -> Option<&str> {
         match self {
-            Error::Conflict { provider, .. } | Error::ProviderLoad { provider, .. } => {
-                Some(provider)
-            }
+            Error::Conflict { publishing, .. } => Some(&publishing.provider),
+            Error::ProviderLoad { provider, .. } => Some(provider),
             _ => self.found().map(|f| f.provider.as_str()),
         }
     }
@@ -289,30 +351,49 @@ pub fn pip_specifier(requirement: &str) -> String {
     parts.join(",")
 }
 
-/// Whether `found` is newer than `requirement` allows (the consumer, not the provider, is old).
-fn newer_than_allowed(found: &str, requirement: &str) -> bool {
+/// Where a published version stands against a requirement it does not satisfy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Standing {
+    /// It falls short of a lower bound: the provider is older than the consumer asks for.
+    Below,
+    /// Every lower bound is met, an upper bound is not: the consumer is the old one.
+    Above,
+    /// Neither can be told (an unparsable version or requirement, a pre-release...).
+    Elsewhere,
+}
+
+fn standing(found: &str, requirement: &str) -> Standing {
     let (Ok(v), Ok(req)) = (
         semver::Version::parse(found),
         semver::VersionReq::parse(requirement),
     ) else {
-        return false;
+        return Standing::Elsewhere;
     };
-    // Newer than the requirement allows: every lower bound is met, some upper bound is not.
-    req.comparators.iter().any(|c| {
+    use semver::Op;
+    let below = req.comparators.iter().any(|c| {
+        let bound = semver::Version::new(c.major, c.minor.unwrap_or(0), c.patch.unwrap_or(0));
+        match c.op {
+            Op::Greater => v <= bound,
+            Op::GreaterEq | Op::Exact | Op::Tilde | Op::Caret | Op::Wildcard => v < bound,
+            _ => false,
+        }
+    });
+    let above = req.comparators.iter().any(|c| {
         matches!(
             c.op,
-            semver::Op::Caret
-                | semver::Op::Tilde
-                | semver::Op::Exact
-                | semver::Op::Less
-                | semver::Op::LessEq
+            Op::Caret | Op::Tilde | Op::Exact | Op::Less | Op::LessEq
         ) && v.major >= c.major
             && !semver::VersionReq {
                 comparators: vec![c.clone()],
             }
             .matches(&v)
             && (v.major > c.major || v.minor > c.minor.unwrap_or(0))
-    })
+    });
+    match (below, above) {
+        (true, _) => Standing::Below,
+        (false, true) => Standing::Above,
+        (false, false) => Standing::Elsewhere,
+    }
 }
 
 impl fmt::Display for Error {
@@ -337,21 +418,31 @@ impl fmt::Display for Error {
                     writeln!(f, "  - {v}")?;
                 }
                 let newest = found.last().expect("VersionMismatch lists what was found");
-                let spec = pip_specifier(requirement);
-                if newer_than_allowed(&newest.version, requirement) {
-                    write!(
+                // The newest version below what the consumer asks for is the one to upgrade.
+                let short = found
+                    .iter()
+                    .rev()
+                    .find(|v| standing(&v.version, requirement) == Standing::Below);
+                match short {
+                    Some(old) => write!(
+                        f,
+                        "  Fix: '{requester}' asks for a newer '{api}' than {}: {}",
+                        old.version,
+                        old.install_step(requirement)
+                    ),
+                    None if standing(&newest.version, requirement) == Standing::Above => write!(
                         f,
                         "  Fix: '{requester}' was built for an older '{api}': upgrade it to a release built against {api} {} \
-                         ({}), or install a matching provider: pip install \"{}{spec}\"",
+                         ({}), or install a matching provider: {}",
                         newest.version,
                         upgrade_consumer(requester),
-                        newest.distribution
-                    )
-                } else {
-                    write!(f, "  Fix: pip install -U \"{}{spec}\"", newest.distribution)
+                        newest.install_step(requirement)
+                    ),
+                    None => write!(f, "  Fix: {}", newest.install_step(requirement)),
                 }
             }
             Error::Unresolved { found, requirement, requester, missing, mismatched } => {
+                let api = &found.api;
                 write!(f, "capreg: '{requester}' cannot use {found}")?;
                 if let Some(req) = requirement {
                     write!(f, " (requirement \"{req}\")")?;
@@ -359,10 +450,17 @@ impl fmt::Display for Error {
                 let n = missing.len() + mismatched.len();
                 writeln!(f, ": {n} function{} unresolved:", if n == 1 { "" } else { "s" })?;
                 for m in missing {
-                    write!(f, "  - missing '{}': not in {} {}", m.name, found.api, found.version)?;
-                    match &m.introduced_in {
-                        Some(since) => writeln!(f, "; it was added in {} {since}", found.api)?,
-                        None => writeln!(f, "; no published version of '{}' has it", found.api)?,
+                    write!(f, "  - missing '{}': not in {api} {}", m.name, found.version)?;
+                    match (&m.last_in, &m.introduced_in) {
+                        (Some(last), since) => {
+                            write!(f, "; it was removed after {api} {last}, the last published version that has it")?;
+                            match since {
+                                Some(since) => writeln!(f, " (added in {since})")?,
+                                None => writeln!(f)?,
+                            }
+                        }
+                        (None, Some(since)) => writeln!(f, "; it was added in {api} {since}")?,
+                        (None, None) => writeln!(f, "; no published version of '{api}' has it")?,
                     }
                 }
                 for m in mismatched {
@@ -377,37 +475,48 @@ impl fmt::Display for Error {
                     )?;
                 }
                 let mut fixes = Vec::new();
+                fixes.extend(removed_fix(found, requirement.as_deref(), requester, missing));
                 let newest_needed = missing
                     .iter()
+                    .filter(|m| m.last_in.is_none())
                     .filter_map(|m| m.introduced_in.as_deref())
                     .filter_map(|v| semver::Version::parse(v).ok())
                     .max();
                 if let Some(v) = newest_needed {
-                    fixes.push(format!("pip install -U \"{}>={v}\"", found.distribution));
+                    fixes.push(found.install_step(&format!(">={v}")));
                 }
-                if missing.iter().any(|m| m.introduced_in.is_none()) || !mismatched.is_empty() {
+                if missing.iter().any(|m| m.introduced_in.is_none() && m.last_in.is_none())
+                    || !mismatched.is_empty()
+                {
                     fixes.push(format!(
-                        "'{requester}' was built against another declaration of '{}': upgrade or rebuild it ({})",
-                        found.api,
+                        "'{requester}' was built against another declaration of '{api}': upgrade or rebuild it ({})",
                         upgrade_consumer(requester)
                     ));
                 }
                 write!(f, "  Fix: {}", fixes.join("; or "))
             }
-            Error::Conflict { api, version, provider, owner } if *provider == owner.provider => write!(
+            Error::Conflict { publishing, owner } if publishing.provider == owner.provider => write!(
                 f,
                 "capreg: '{provider}' cannot publish API '{api}' {version}: it already published a different \
                  declaration of {api} {version} ({owner}); a published version never changes.\n\
-                 \x20 Fix: give the changed declaration a new version number, and rebuild '{provider}'."
+                 \x20 Fix: give the changed declaration a new version number, and rebuild '{provider}'.",
+                provider = publishing.provider,
+                api = publishing.api,
+                version = publishing.version,
             ),
-            Error::Conflict { api, version, provider, owner } => write!(
+            Error::Conflict { publishing, owner } => write!(
                 f,
                 "capreg: '{provider}' cannot publish API '{api}' {version}: {owner} already publishes '{api}' major \
-                 version {}, and one provider module owns each name and major version.\n\
-                 \x20 Fix: uninstall one of the two (pip uninstall {} or pip uninstall {}), or publish under another name or major.",
-                semver::Version::parse(version).map(|v| v.major.to_string()).unwrap_or_else(|_| version.clone()),
-                top_level(provider),
-                owner.distribution
+                 version {major}, and one provider module owns each name and major version.\n\
+                 \x20 Fix: uninstall one of the two ({} or {}), or publish under another name or major.",
+                publishing.uninstall_step(),
+                owner.uninstall_step(),
+                provider = publishing.provider,
+                api = publishing.api,
+                version = publishing.version,
+                major = semver::Version::parse(&publishing.version)
+                    .map(|v| v.major.to_string())
+                    .unwrap_or_else(|_| publishing.version.clone()),
             ),
             Error::AbiMismatch { problem } => write!(f, "capreg: ABI mismatch: {problem}"),
             Error::Subinterpreter { call } => write!(
@@ -441,6 +550,52 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// The fix for functions that only versions older than `found` have: the consumer's to make
+/// (require that older major, or port), since upgrading the provider would change nothing.
+fn removed_fix(
+    found: &Found,
+    requirement: Option<&str>,
+    requester: &str,
+    missing: &[Missing],
+) -> Option<String> {
+    let removed: Vec<&Missing> = missing.iter().filter(|m| m.last_in.is_some()).collect();
+    // The oldest "last version that has it" still has every removed function.
+    let keeps = removed
+        .iter()
+        .filter_map(|m| semver::Version::parse(m.last_in.as_deref()?).ok())
+        .min()?;
+    let api = &found.api;
+    let names: Vec<String> = removed.iter().map(|m| format!("'{}'", m.name)).collect();
+    let has = if names.len() == 1 {
+        "has it"
+    } else {
+        "has them"
+    };
+    let asks = match requirement {
+        Some(req) => format!("asks for {api} \"{req}\" but uses"),
+        None => "uses".to_owned(),
+    };
+    let current = semver::Version::parse(&found.version)
+        .map(|v| compatible_series(&v))
+        .unwrap_or_else(|_| found.version.clone());
+    Some(format!(
+        "'{requester}' {asks} {}, which {api} {} removed: make it require \"^{}\" ({api} {keeps} {has}) \
+         or port it to the {api} {current} API, then rebuild it",
+        names.join(", "),
+        found.version,
+        compatible_series(&keeps),
+    ))
+}
+
+/// The series semver keeps compatible: `1` for 1.4.0, `0.3` for 0.3.1.
+fn compatible_series(v: &semver::Version) -> String {
+    if v.major > 0 {
+        v.major.to_string()
+    } else {
+        format!("0.{}", v.minor)
+    }
+}
 
 /// How to get a consumer rebuilt against the provider it found.
 fn upgrade_consumer(requester: &str) -> String {
@@ -532,7 +687,7 @@ mod tests {
             version: version.into(),
             provider: "mathkit._native".into(),
             file: "/site/mathkit/_native.so".into(),
-            distribution: "mathkit".into(),
+            origin: Origin::Distribution("mathkit".into()),
         }
     }
 
@@ -569,6 +724,29 @@ mod tests {
     }
 
     #[test]
+    fn a_library_opened_by_path_is_named_instead_of_a_distribution() {
+        let mut newest = found("1.0.0");
+        newest.api = "wildsort".into();
+        newest.provider = "libwildsort".into();
+        newest.origin = Origin::Library("/opt/lib/libwildsort.so".into());
+        let err = Error::VersionMismatch {
+            api: "wildsort".into(),
+            requirement: "^2".into(),
+            requester: "sorter".into(),
+            found: vec![newest],
+        };
+        let msg = err.to_string();
+        assert!(
+            msg.contains(
+                "Fix: 'sorter' asks for a newer 'wildsort' than 1.0.0: replace the library /opt/lib/libwildsort.so \
+                 with a build of 'libwildsort' that publishes wildsort \"^2\""
+            ),
+            "{msg}"
+        );
+        assert!(!msg.contains("pip"), "{msg}");
+    }
+
+    #[test]
     fn unresolved_lists_every_function() {
         let err = Error::Unresolved {
             found: found("1.1.0"),
@@ -578,10 +756,12 @@ mod tests {
                 Missing {
                     name: "a".into(),
                     introduced_in: Some("1.3.0".into()),
+                    last_in: None,
                 },
                 Missing {
                     name: "b".into(),
                     introduced_in: None,
+                    last_in: None,
                 },
             ],
             mismatched: vec![Mismatch {

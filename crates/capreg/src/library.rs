@@ -94,17 +94,19 @@ pub unsafe fn import_from_library(
     spec: &ImportSpec,
 ) -> Result<Vec<abi::capreg_fn>, Error> {
     let registry = local_registry();
-    let load_error = |cause: String| {
+    let provider = path.display().to_string();
+    // SAFETY: forwarded from this function's contract.
+    let declarations = unsafe { open_declarations(path) }.map_err(|cause| {
         DiscoveryFailure::Load {
-            provider: path.display().to_string(),
+            provider: provider.clone(),
             distribution: None,
             cause,
         }
         .into_error(spec.api, spec.requirement, spec.requester)
-    };
-    // SAFETY: forwarded from this function's contract.
-    let declarations = unsafe { open_declarations(path) }.map_err(load_error)?;
+    })?;
     for decl in declarations {
+        // A fix names this file, not a package: no package manager put it here.
+        registry.set_library(&decl.provider, &provider);
         registry.publish(decl)?;
     }
     let searched = format!(

@@ -10,14 +10,14 @@
 
 use std::collections::HashMap;
 use std::ffi::CString;
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use capreg_abi as abi;
 use rustc_hash::{FxHashMap, FxHashSet};
 use semver::{Version, VersionReq};
 
-use crate::error::{top_level, DiscoveryFailure, Error, Found, Mismatch, Missing};
+use crate::error::{DiscoveryFailure, Error, Found, Mismatch, Missing, Origin};
 use crate::journal::{Journal, JournalEntry};
 use crate::signature::Signature;
 
@@ -150,17 +150,21 @@ struct State {
     /// Every version of each API, ascending.
     apis: HashMap<String, Vec<&'static PublishedApi>>,
     handles: FxHashSet<usize>,
-    /// Provider module -> the distribution discovery found it in.
-    distributions: HashMap<String, String>,
+    /// Provider module -> where it came from (discovery, `from_library`, or a finder's answer).
+    origins: HashMap<String, Origin>,
     /// API name -> what discovery did for it.
     discovered: HashMap<String, String>,
 }
+
+/// Finds the installed distribution that ships a file (see [`Registry::set_distribution_finder`]).
+pub type DistributionFinder = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 /// A set of published APIs and the rules that resolve requests against them.
 #[derive(Default)]
 pub struct Registry {
     state: RwLock<State>,
     journal: Journal,
+    finder: OnceLock<DistributionFinder>,
 }
 
 impl Registry {
@@ -186,7 +190,7 @@ impl Registry {
                 return Err(e);
             }
         };
-        let outcome = self.insert(candidate);
+        let outcome = self.insert(candidate).map_err(|e| self.complete(e));
         match &outcome {
             Ok((api, true)) => tracing::info!(
                 target: "capreg",
@@ -217,24 +221,18 @@ impl Registry {
             if existing.version.major != candidate.version.major {
                 continue;
             }
+            let conflict = || Error::Conflict {
+                publishing: found(&state, &candidate),
+                owner: found(&state, existing),
+            };
             if existing.provider != candidate.provider {
-                return Err(Error::Conflict {
-                    api: candidate.name().to_owned(),
-                    version: candidate.version.to_string(),
-                    provider: candidate.provider().to_owned(),
-                    owner: found(&state, existing),
-                });
+                return Err(conflict());
             }
             if existing.version == candidate.version {
                 if same_content(existing, &candidate) {
                     return Ok((existing, false));
                 }
-                return Err(Error::Conflict {
-                    api: candidate.name().to_owned(),
-                    version: candidate.version.to_string(),
-                    provider: candidate.provider().to_owned(),
-                    owner: found(&state, existing),
-                });
+                return Err(conflict());
             }
         }
         let api: &'static PublishedApi = Box::leak(Box::new(candidate));
@@ -279,7 +277,9 @@ impl Registry {
         discover: &mut dyn FnMut(&str) -> Result<String, DiscoveryFailure>,
     ) -> Result<&'static PublishedApi, Error> {
         let started = Instant::now();
-        let result = self.request_inner(api, requirement, requester, discover);
+        let result = self
+            .request_inner(api, requirement, requester, discover)
+            .map_err(|e| self.complete(e));
         let elapsed_us = started.elapsed().as_micros() as u64;
         self.journal.record(
             "request",
@@ -313,8 +313,12 @@ impl Registry {
         requester: &str,
         discover: &mut dyn FnMut(&str) -> Result<String, DiscoveryFailure>,
     ) -> Result<&'static PublishedApi, Error> {
-        check_name("request", "API name", api)?;
         check_name("request", "requester", requester)?;
+        check_name(
+            "request",
+            format_args!("API name requested by '{requester}'"),
+            api,
+        )?;
         let req = parse_requirement("request", requirement, api, requester)?;
         if let Some(hit) = self.best_match(api, &req) {
             return Ok(hit);
@@ -372,7 +376,9 @@ impl Registry {
         requirement: Option<&str>,
     ) -> Result<Resolution, Error> {
         let started = Instant::now();
-        let result = self.resolve_inner(api, requester, items, requirement);
+        let result = self
+            .resolve_inner(api, requester, items, requirement)
+            .map_err(|e| self.complete(e));
         let elapsed_us = started.elapsed().as_micros() as u64;
         self.journal.record(
             "resolve",
@@ -381,11 +387,7 @@ impl Registry {
             &api.version_c.to_string_lossy(),
             result.is_ok(),
             &|| match &result {
-                Ok(r) => format!(
-                    "{} of {} functions resolved",
-                    r.pointers.iter().flatten().count(),
-                    r.pointers.len()
-                ),
+                Ok(r) => resolved_summary(items, &r.pointers),
                 Err(e) => e.to_string(),
             },
         );
@@ -461,19 +463,30 @@ impl Registry {
             });
         }
         let state = self.read();
+        let versions = state
+            .apis
+            .get(api.name())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let missing = missing
             .into_iter()
-            .map(|name| Missing {
-                name: name.to_owned(),
-                introduced_in: state
-                    .apis
-                    .get(api.name())
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|v| v.function(name))
-                    .map(|f| f.since.clone())
-                    .min()
-                    .map(|v| v.to_string()),
+            .map(|name| {
+                let having = || versions.iter().filter(|v| v.function(name).is_some());
+                // Only older versions have it: it was removed (a newer one would mean "added later").
+                let removed = having().all(|v| v.version < api.version);
+                Missing {
+                    name: name.to_owned(),
+                    introduced_in: having()
+                        .filter_map(|v| v.function(name))
+                        .map(|f| f.since.clone())
+                        .min()
+                        .map(|v| v.to_string()),
+                    last_in: having()
+                        .filter(|_| removed)
+                        .map(|v| &v.version)
+                        .max()
+                        .map(|v| v.to_string()),
+                }
             })
             .collect();
         Err(Error::Unresolved {
@@ -503,14 +516,68 @@ impl Registry {
 
     /// Records which distribution a provider module came from (discovery knows; errors use it).
     pub fn set_distribution(&self, provider: &str, distribution: &str) {
-        self.write()
-            .distributions
-            .insert(provider.to_owned(), distribution.to_owned());
+        self.write().origins.insert(
+            provider.to_owned(),
+            Origin::Distribution(distribution.to_owned()),
+        );
     }
 
-    /// The distribution to name in a fix for `api`.
-    pub fn distribution(&self, api: &PublishedApi) -> String {
-        distribution(&self.read(), api.provider())
+    /// Records that a provider came from a library file opened by path (no package manager).
+    pub fn set_library(&self, provider: &str, path: &str) {
+        self.write()
+            .origins
+            .insert(provider.to_owned(), Origin::Library(path.to_owned()));
+    }
+
+    /// Sets how to find the installed distribution that ships a file, for providers that no
+    /// discovery vouched for (imported directly). Called without the state lock held, on the
+    /// failure path only; the answer is kept per provider. The first finder set stays.
+    pub fn set_distribution_finder(&self, finder: DistributionFinder) {
+        let _ = self.finder.set(finder);
+    }
+
+    /// The distribution that ships `api`'s provider, if it can be found.
+    pub fn distribution(&self, api: &PublishedApi) -> Option<String> {
+        match self.origin(api.provider(), api.file()) {
+            Origin::Distribution(dist) => Some(dist),
+            _ => None,
+        }
+    }
+
+    /// Where `provider` came from: as recorded, else as the finder says from its `file`.
+    fn origin(&self, provider: &str, file: &str) -> Origin {
+        if let Some(known) = self.read().origins.get(provider) {
+            return known.clone();
+        }
+        let Some(finder) = self.finder.get() else {
+            return Origin::Unknown;
+        };
+        let origin = if file.is_empty() {
+            Origin::Unknown
+        } else {
+            finder(file).map_or(Origin::Unlisted, Origin::Distribution)
+        };
+        self.write()
+            .origins
+            .entry(provider.to_owned())
+            .or_insert(origin)
+            .clone()
+    }
+
+    /// Fills in where each provider an error names came from (the lock is not held here).
+    fn complete(&self, mut err: Error) -> Error {
+        let found: Vec<&mut Found> = match &mut err {
+            Error::VersionMismatch { found, .. } => found.iter_mut().collect(),
+            Error::Unresolved { found, .. } => vec![found],
+            Error::Conflict { publishing, owner } => vec![publishing, owner],
+            _ => Vec::new(),
+        };
+        for f in found {
+            if f.origin == Origin::Unknown {
+                f.origin = self.origin(&f.provider, &f.file);
+            }
+        }
+        err
     }
 
     /// What consumers asked for after journal sequence number `since` (see [`Journal`]).
@@ -537,22 +604,36 @@ impl Registry {
     }
 }
 
-fn distribution(state: &State, provider: &str) -> String {
-    state
-        .distributions
-        .get(provider)
-        .cloned()
-        .unwrap_or_else(|| top_level(provider).to_owned())
-}
-
 fn found(state: &State, api: &PublishedApi) -> Found {
     Found {
         api: api.name().to_owned(),
         version: api.version.to_string(),
         provider: api.provider().to_owned(),
         file: api.file().to_owned(),
-        distribution: distribution(state, api.provider()),
+        origin: state
+            .origins
+            .get(api.provider())
+            .cloned()
+            .unwrap_or(Origin::Unknown),
     }
+}
+
+/// "5 of 6 functions resolved; 'x' is optional and absent": what `check` prints for a resolve.
+fn resolved_summary(items: &[ImportItem<'_>], pointers: &[abi::capreg_fn]) -> String {
+    let resolved = pointers.iter().flatten().count();
+    let mut text = format!("{resolved} of {} functions resolved", pointers.len());
+    let absent: Vec<String> = items
+        .iter()
+        .zip(pointers)
+        .filter(|(_, p)| p.is_none())
+        .map(|(item, _)| format!("'{}'", item.name))
+        .collect();
+    match absent.len() {
+        0 => {}
+        1 => text += &format!("; {} is optional and absent", absent[0]),
+        _ => text += &format!("; {} are optional and absent", absent.join(", ")),
+    }
+    text
 }
 
 fn same_content(a: &PublishedApi, b: &PublishedApi) -> bool {
@@ -565,8 +646,13 @@ fn same_content(a: &PublishedApi, b: &PublishedApi) -> bool {
         })
 }
 
-/// API and requester names: non-empty, printable, no surrounding space.
-pub(crate) fn check_name(call: &'static str, what: &str, name: &str) -> Result<(), Error> {
+/// API and requester names: non-empty, printable, no surrounding space. `what` names the
+/// argument (and who passed it), formatted only on failure.
+pub(crate) fn check_name(
+    call: &'static str,
+    what: impl std::fmt::Display,
+    name: &str,
+) -> Result<(), Error> {
     if name.is_empty() {
         return Err(Error::bad(call, format!("the {what} is empty")));
     }

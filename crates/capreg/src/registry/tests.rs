@@ -111,10 +111,13 @@ fn another_provider_cannot_take_a_major() {
         "'impostor' cannot publish API 'mathkit' 1.5.0",
         "mathkit 1.0.0 from 'mathkit._native'",
         "major version 1",
-        "pip uninstall impostor",
+        // No discovery vouched for either, and no finder is set: nothing is guessed.
+        "remove whatever installed 'impostor' (capreg cannot tell which file it came from",
+        "remove whatever installed 'mathkit._native' (capreg cannot tell which distribution installed its file",
     ] {
         assert!(msg.contains(needle), "{needle} not in {msg}");
     }
+    assert!(!msg.contains("pip uninstall"), "{msg}");
     // Another major is free.
     reg.publish(decl("mathkit", "2.0.0", "impostor", vec![]))
         .unwrap();
@@ -244,11 +247,13 @@ fn resolve_is_all_or_nothing_and_lists_everything() {
                 [
                     Missing {
                         name: "mul".into(),
-                        introduced_in: Some("1.3.0".into())
+                        introduced_in: Some("1.3.0".into()),
+                        last_in: None,
                     },
                     Missing {
                         name: "nope".into(),
-                        introduced_in: None
+                        introduced_in: None,
+                        last_in: None,
                     },
                 ]
             );
@@ -439,4 +444,210 @@ fn threads_resolve_while_another_publishes() {
         r.join().unwrap();
     }
     assert_eq!(reg.apis().len(), 201);
+}
+
+#[test]
+fn a_conflict_names_the_distributions_the_finder_finds() {
+    let reg = Registry::new();
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = asked.clone();
+    let file = file_of(address(f1));
+    let known = file.clone();
+    reg.set_distribution_finder(Box::new(move |f: &str| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        (f == known).then(|| "mathkit-dist".to_owned())
+    }));
+    reg.publish(mathkit("1.0.0")).unwrap();
+    // The squatter's function lives in the same file here; the provider name differs.
+    let err = reg
+        .publish(decl("mathkit", "1.5.0", "acme", vec![]))
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("pip uninstall mathkit-dist)")
+            || msg.contains("or pip uninstall mathkit-dist"),
+        "{msg}"
+    );
+    // A declaration with no functions has no file: said plainly, not guessed from its name.
+    assert!(
+        msg.contains(
+            "remove whatever installed 'acme' (capreg cannot tell which file it came from"
+        ),
+        "{msg}"
+    );
+    let before = asked.load(Ordering::SeqCst);
+    reg.publish(decl("mathkit", "1.6.0", "acme", vec![]))
+        .unwrap_err();
+    assert_eq!(asked.load(Ordering::SeqCst), before, "answers are kept");
+    let api = reg.versions("mathkit")[0];
+    assert_eq!(reg.distribution(api).as_deref(), Some("mathkit-dist"));
+}
+
+#[test]
+fn discovery_names_the_distribution_it_followed() {
+    let reg = Registry::new();
+    reg.set_distribution("mathkit._native", "mathkit-wheel");
+    reg.publish(mathkit("1.0.0")).unwrap();
+    let err = reg
+        .publish(decl("mathkit", "1.5.0", "impostor", vec![]))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("pip uninstall mathkit-wheel"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_function_removed_in_a_new_major_is_said_to_be_removed() {
+    let reg = Registry::new();
+    reg.set_distribution("mathkit._native", "acme-dist");
+    reg.publish(mathkit("1.4.0")).unwrap();
+    reg.publish(decl(
+        "mathkit",
+        "2.0.0",
+        "mathkit._native",
+        vec![function("add", "fn(i64, i64) -> i64", "1.0")],
+    ))
+    .unwrap();
+    let api = reg
+        .request("mathkit", "^2", "consumer", &mut no_discovery)
+        .unwrap();
+    let err = reg
+        .resolve(
+            api,
+            "consumer",
+            &[item("clamp", "fn(isize) -> i32")],
+            Some("^2"),
+        )
+        .unwrap_err();
+    match &err {
+        Error::Unresolved { missing, .. } => assert_eq!(
+            missing,
+            &[Missing {
+                name: "clamp".into(),
+                introduced_in: Some("1.0.0".into()),
+                last_in: Some("1.4.0".into()),
+            }]
+        ),
+        other => panic!("{other:?}"),
+    }
+    let msg = err.to_string();
+    for needle in [
+        "missing 'clamp': not in mathkit 2.0.0; it was removed after mathkit 1.4.0, the last published version that has it (added in 1.0.0)",
+        "Fix: 'consumer' asks for mathkit \"^2\" but uses 'clamp', which mathkit 2.0.0 removed",
+        "make it require \"^1\" (mathkit 1.4.0 has it) or port it to the mathkit 2 API",
+    ] {
+        assert!(msg.contains(needle), "{needle} not in {msg}");
+    }
+    // The old fix installed what is installed already.
+    assert!(
+        !msg.contains("pip install -U \"acme-dist>=1.0.0\""),
+        "{msg}"
+    );
+    // Without a requirement (resolve from C), the same advice.
+    let msg = reg
+        .resolve(api, "consumer", &[item("clamp", "fn(isize) -> i32")], None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains(
+            "'consumer' uses 'clamp', which mathkit 2.0.0 removed: make it require \"^1\""
+        ),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_newer_minor_than_published_asks_for_an_upgrade_of_the_provider() {
+    let reg = Registry::new();
+    reg.set_distribution("mathkit._native", "acme-dist");
+    reg.publish(mathkit("1.4.0")).unwrap();
+    reg.publish(decl("mathkit", "2.0.0", "mathkit._native", vec![]))
+        .unwrap();
+    let msg = reg
+        .request("mathkit", "^1.5", "consumer", &mut no_discovery)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("Fix: 'consumer' asks for a newer 'mathkit' than 1.4.0: pip install -U \"acme-dist>=1.5,<2\""),
+        "{msg}"
+    );
+    assert!(!msg.contains("built for an older"), "{msg}");
+    // Every published version newer than allowed: the consumer is the old one.
+    let msg = reg
+        .request("mathkit", "^0.9", "consumer", &mut no_discovery)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("'consumer' was built for an older 'mathkit'"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn names_are_refused_naming_the_requester() {
+    let reg = Registry::new();
+    for name in ["", " mathkit", "math\nkit"] {
+        let err = reg
+            .request(name, "^1", "the_consumer", &mut no_discovery)
+            .unwrap_err();
+        assert_eq!(err.code(), abi::CAPREG_ERR_BAD_ARGUMENT);
+        assert!(
+            err.to_string()
+                .contains("the API name requested by 'the_consumer'"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn the_journal_says_which_absent_functions_were_optional() {
+    let reg = Registry::new();
+    reg.publish(mathkit("1.0.0")).unwrap();
+    let api = reg
+        .request("mathkit", "^1", "c", &mut no_discovery)
+        .unwrap();
+    let before = reg.journal_seq();
+    let optional = |name| ImportItem {
+        optional: true,
+        ..item(name, "fn()")
+    };
+    reg.resolve(
+        api,
+        "c",
+        &[item("add", "fn(i64, i64) -> i64"), optional("later")],
+        None,
+    )
+    .unwrap();
+    reg.resolve(api, "d", &[optional("a"), optional("b")], None)
+        .unwrap();
+    let outcomes: Vec<_> = reg
+        .journal_since(before)
+        .into_iter()
+        .map(|e| e.outcome.unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "1 of 2 functions resolved; 'later' is optional and absent",
+            "0 of 2 functions resolved; 'a', 'b' are optional and absent"
+        ]
+    );
+}
+
+#[test]
+fn a_file_no_distribution_lists_is_said_so() {
+    let reg = Registry::new();
+    reg.set_distribution_finder(Box::new(|_: &str| None));
+    reg.publish(mathkit("1.0.0")).unwrap();
+    let msg = reg
+        .publish(decl("mathkit", "1.5.0", "acme", vec![]))
+        .unwrap_err()
+        .to_string();
+    let file = file_of(address(f1));
+    let plainly = format!(
+        "remove whatever installed 'mathkit._native' (no installed distribution lists its file {file} in its RECORD)"
+    );
+    assert!(msg.contains(&plainly), "{plainly} not in {msg}");
+    assert!(!msg.contains("pip uninstall"), "{msg}");
 }
