@@ -10,6 +10,9 @@ import pytest
 pytest.importorskip("mypy")
 
 ALLOWLIST = Path(__file__).with_name("stubtest-allowlist.txt")
+# Before 3.11 (older mypy, typing.Any not a class) a few more names; not every one trips on
+# every such Python, so unused entries are not an error there.
+OLD_PYTHON = ["--allowlist", str(Path(__file__).with_name("stubtest-allowlist-before-3.11.txt")), "--ignore-unused-allowlist"]
 
 
 PACKAGES = ["capreg", "wildsort"]
@@ -18,7 +21,10 @@ PACKAGES = ["capreg", "wildsort"]
 def test_stubtest():
     # One run over every package, so that the allowlist has no entry unused.
     proc = subprocess.run(
-        [sys.executable, "-m", "mypy.stubtest", *PACKAGES, "--allowlist", str(ALLOWLIST)],
+        [
+            sys.executable, "-m", "mypy.stubtest", *PACKAGES, "--allowlist", str(ALLOWLIST),
+            *(OLD_PYTHON if sys.version_info < (3, 11) else []),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
