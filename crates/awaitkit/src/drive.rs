@@ -12,15 +12,17 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use pyo3::exceptions::{PyRuntimeError, PySystemError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyNone;
-use pyo3::{ffi, Borrowed, BoundObject};
+use pyo3::{ffi, Borrowed};
 
 use crate::boundary::{self, attached, raise, raising, Raised};
 use crate::callbacks::{classify, no_stop_iteration, Outcome};
 use crate::close::close_pending;
 use crate::object::Awaitable;
-use crate::send::{await_iter, is_coroutine, py_iter_send, send, throw, PyIterSend, Sent};
-use crate::state::{decref, incref, Current, OnResult, Ref, Step, ValueCallback};
+use crate::refs::{decref, incref, none, Ref};
+use crate::send::{
+    await_iter, is_coroutine, is_coroutine_ptr, py_iter_send, send, throw, PyIterSend, Sent,
+};
+use crate::state::{Current, OnResult, Step, Steps, ValueCallback};
 
 /// How the awaitable is resumed.
 #[derive(Clone, Copy)]
@@ -50,10 +52,6 @@ struct Run<'a> {
     cur: Option<Current>,
 }
 
-pub(crate) fn none(py: Python<'_>) -> Borrowed<'_, '_, PyAny> {
-    BoundObject::into_any(PyNone::get(py))
-}
-
 /// A new reference to None.
 fn new_none(py: Python<'_>) -> Bound<'_, PyAny> {
     let none = none(py).as_ptr();
@@ -62,6 +60,11 @@ fn new_none(py: Python<'_>) -> Bound<'_, PyAny> {
         incref(none);
         Bound::from_owned_ptr(py, none)
     }
+}
+
+/// Whether the first pending step awaits a native coroutine (see `send::is_coroutine`).
+fn front_awaits_coroutine(steps: &Steps) -> bool {
+    matches!(steps.front(), Some(Step::Await { awaitable, .. }) if is_coroutine_ptr(awaitable.as_ptr()))
 }
 
 /// On to the next step.
@@ -397,7 +400,7 @@ impl<'a> Awaitable<'a> {
             let usual = !st.running
                 && !st.done
                 && (st.started || value.is_none())
-                && (st.current.is_some() || st.steps.front_awaits_coroutine());
+                && (st.current.is_some() || front_awaits_coroutine(&st.steps));
             if !usual {
                 drop(st);
                 return self.resume_general(py, mode);

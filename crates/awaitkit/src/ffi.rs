@@ -16,9 +16,11 @@ use pyo3::{ffi, intern, Borrowed};
 
 use crate::boundary::{attached, direct, raising, unusual};
 use crate::misuse::{index, Misuse};
-use crate::object::{new_object, type_ptr, Awaitable};
+use crate::object::{type_ptr, Awaitable};
+use crate::refs::Ref;
 use crate::send::{is_coroutine, is_coroutine_ptr};
-use crate::state::{DeferCallback, OnResult, Ref, Step, ValueCallback};
+use crate::state::{DeferCallback, OnResult, Step, ValueCallback};
+use crate::typeobject::new_object;
 
 type Obj = *mut ffi::PyObject;
 

@@ -19,8 +19,10 @@ mod freelist;
 mod misuse;
 mod object;
 mod protocol;
+mod refs;
 mod send;
 mod state;
+mod typeobject;
 
 use std::ffi::c_void;
 
@@ -62,7 +64,7 @@ capreg::declare_api! {
 fn _awaitkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     send::init(py)?;
-    let awaitable = object::init(py)?;
+    let awaitable = typeobject::init(py)?;
     m.add("Awaitable", &awaitable)?;
     // A real coroutine for asyncio.iscoroutine, inspect and event loops.
     py.import("collections.abc")?

@@ -11,10 +11,10 @@ use pyo3::types::{PyTuple, PyType};
 use pyo3::{ffi, intern, Borrowed};
 
 use crate::boundary::{attached, direct, Raised};
-use crate::drive::{none, Mode};
+use crate::drive::Mode;
 use crate::object::Awaitable;
+use crate::refs::{incref, none};
 use crate::send::{raise_stop_iteration, Sent};
-use crate::state::incref;
 
 // `PySendResult` (an `int`; not in pyo3-ffi's abi3-py39 declarations).
 const PYGEN_RETURN: c_int = 0;
