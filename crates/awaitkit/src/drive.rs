@@ -8,13 +8,11 @@
 //! handles it runs attached (`raising`, `attached`). The state is borrowed only to move things
 //! in and out, never across a callback or a Python call (see state.rs).
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 use pyo3::exceptions::{PyRuntimeError, PySystemError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::{ffi, Borrowed};
 
-use crate::boundary::{self, attached, raise, raising, Raised};
+use crate::boundary::{attached, direct, raise, raising, Raised};
 use crate::callbacks::{classify, no_stop_iteration, Outcome};
 use crate::close::close_pending;
 use crate::object::Awaitable;
@@ -64,7 +62,8 @@ fn new_none(py: Python<'_>) -> Bound<'_, PyAny> {
 
 /// Whether the first pending step awaits a native coroutine (see `send::is_coroutine`).
 fn front_awaits_coroutine(steps: &Steps) -> bool {
-    matches!(steps.front(), Some(Step::Await { awaitable, .. }) if is_coroutine_ptr(awaitable.as_ptr()))
+    let front = steps.front();
+    matches!(front, Some(Step::Await { awaitable, .. }) if is_coroutine_ptr(awaitable.as_ptr()))
 }
 
 /// On to the next step.
@@ -533,11 +532,11 @@ impl<'a> Awaitable<'a> {
             aw: self,
             cur: None,
         };
-        let end = catch_unwind(AssertUnwindSafe(|| {
+        // A bug must not leave the awaitable "running" forever: a panic is raised and `end` runs.
+        let end = direct(RAISED, |_| {
             let flow = first(&mut run);
             run.then(py, flow)
-        }))
-        .unwrap_or_else(|_| panicked());
+        });
         self.end(py, &mut run.cur, end)
     }
 
@@ -570,9 +569,8 @@ impl<'a> Awaitable<'a> {
             Ok(cur) => Run { aw: self, cur },
             Err(why) => return Sent::Raised(refuse(why, mode)),
         };
-        // A bug must not leave the awaitable "running" forever.
-        let end =
-            catch_unwind(AssertUnwindSafe(|| run.drive(py, mode))).unwrap_or_else(|_| panicked());
+        // A bug must not leave the awaitable "running" forever: a panic is raised and `end` runs.
+        let end = direct(RAISED, |_| run.drive(py, mode));
         self.end(py, &mut run.cur, end)
     }
 
@@ -615,13 +613,6 @@ impl Drop for Running<'_> {
             st.done = true;
         }
     }
-}
-
-/// A caught panic, raised.
-#[cold]
-#[inline(never)]
-fn panicked() -> Flow<'static> {
-    Flow::Raise(raise(boundary::panicked))
 }
 
 /// Why `resume` refuses to run.

@@ -14,7 +14,9 @@ use std::ptr;
 use pyo3::prelude::*;
 use pyo3::{ffi, intern, Borrowed};
 
-use crate::boundary::{attached, direct, raising, unusual};
+use capreg::guard;
+
+use crate::boundary::{direct, raising, unusual};
 use crate::misuse::{index, Misuse};
 use crate::object::{type_ptr, Awaitable};
 use crate::refs::Ref;
@@ -24,7 +26,8 @@ use crate::typeobject::new_object;
 
 type Obj = *mut ffi::PyObject;
 
-/// Runs an entry point's body: its value, or `failed` with its misuse raised.
+/// Runs an entry point's body through `direct`: its value, or `failed` with its misuse raised.
+// Specialised guard: `direct` (no attach on calls that callbacks make all the time) with misuses.
 fn entry<R: Copy>(failed: R, body: impl FnOnce(Python<'_>) -> Result<R, Misuse>) -> R {
     direct(failed, |py| match body(py) {
         Ok(value) => value,
@@ -95,6 +98,8 @@ pub extern "C" fn new_awaitable() -> Obj {
 ///
 /// # Safety
 /// GIL held; `aw` and `awaitable` NULL or live objects.
+// Cannot panic: type checks, `try_borrow_mut` and a push (a VecDeque's only panic, a capacity
+// overflow, needs more steps than memory holds); all else is add_await_general, under `entry`.
 #[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub unsafe extern "C" fn add_await(
     aw: Obj,
@@ -209,7 +214,7 @@ pub unsafe extern "C" fn async_with(
     body: Option<ValueCallback>,
     on_error: Option<ValueCallback>,
 ) -> i32 {
-    attached(-1, |py| {
+    let run = |py: Python<'_>| {
         let aw = awaitable(aw).map_err(|m| m.into_err(py))?;
         let ctx =
             object(py, ctx, "awaitkit: the context manager is NULL").map_err(|m| m.into_err(py))?;
@@ -240,13 +245,17 @@ pub unsafe extern "C" fn async_with(
         };
         push(aw, step).map_err(|m| m.into_err(py))?;
         Ok(0)
-    })
+    };
+    // SAFETY: the GIL is held (this function's contract).
+    unsafe { guard::python("awaitkit.async_with", run) }
 }
 
 /// `set_result`: what `await aw` returns; takes its own reference and releases the old one.
 ///
 /// # Safety
 /// GIL held; `aw` and `result` NULL or live objects.
+// Cannot panic: type checks, `try_borrow_mut`, a swap and a decref (C code); all else is
+// set_result_general, under `entry`.
 #[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub unsafe extern "C" fn set_result(aw: Obj, result: Obj) -> i32 {
     // The usual case, compact and with nothing that can panic (as in `add_await`).
@@ -290,10 +299,12 @@ unsafe fn set_result_general(aw: Obj, result: Obj) -> i32 {
 /// # Safety
 /// GIL held; `aw` NULL or a live object.
 pub unsafe extern "C" fn cancel(aw: Obj) -> i32 {
-    attached(-1, |py| {
+    let run = |py: Python<'_>| {
         awaitable(aw).map_err(|m| m.into_err(py))?.cancel(py);
         Ok(0)
-    })
+    };
+    // SAFETY: the GIL is held (this function's contract).
+    unsafe { guard::python("awaitkit.cancel", run) }
 }
 
 /// `save_values`: appends `n` objects (new references taken) to `aw`'s values.
@@ -466,4 +477,32 @@ pub unsafe extern "C" fn set_arbitrary(aw: Obj, index_: isize, value: *mut c_voi
 /// `type_object`: the `awaitkit.Awaitable` type (a borrowed reference, alive for the process).
 pub extern "C" fn type_object() -> *mut ffi::PyTypeObject {
     direct(ptr::null_mut(), |_| type_ptr())
+}
+
+#[cfg(test)]
+mod tests {
+    use pyo3::exceptions::{PySystemError, PyTypeError};
+
+    use super::*;
+
+    #[test]
+    fn entry_raises_a_misuse_or_a_panic_and_never_unwinds() {
+        Python::initialize();
+        Python::attach(|py| {
+            let null = entry(-1, |_| Err(Misuse::BadArgument("awaitkit: got NULL")));
+            let err = PyErr::take(py).expect("a TypeError");
+            assert!(null == -1 && err.is_instance_of::<PyTypeError>(py), "{err}");
+            let panicked = entry(ptr::null_mut::<ffi::PyObject>(), |_| {
+                panic!("boom in entry")
+            });
+            let err = PyErr::take(py).expect("a SystemError");
+            assert!(panicked.is_null() && err.is_instance_of::<PySystemError>(py));
+            assert!(
+                err.to_string().ends_with("caught a panic: boom in entry"),
+                "{err}"
+            );
+            assert_eq!(entry(-1, |_| Ok(0)), 0);
+            assert!(PyErr::take(py).is_none());
+        });
+    }
 }

@@ -15,6 +15,8 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
+use capreg::guard;
+
 use crate::boundary::{attached, direct, unusual};
 use crate::freelist;
 use crate::object::{type_ptr, Awaitable, AwaitableObject, TYPE};
@@ -105,47 +107,47 @@ unsafe fn release_state(aw: Awaitable<'_>, this: *mut AwaitableObject) {
     }
 }
 
+// Cannot panic: it only reads pointers, borrows the state with `try_borrow` and calls the GC's visitor.
 unsafe extern "C" fn traverse(
     obj: *mut ffi::PyObject,
     visit: ffi::visitproc,
     arg: *mut c_void,
 ) -> c_int {
-    let visit_all = || {
-        // SAFETY: called by the GC with the GIL held, on a live object of our type.
-        let tp = unsafe { ffi::Py_TYPE(obj) };
-        // SAFETY: the GC's own visitor, on a live object (a heap type's instances visit it).
-        let rc = unsafe { visit(tp.cast(), arg) };
+    // SAFETY: called by the GC with the GIL held, on a live object of our type.
+    let tp = unsafe { ffi::Py_TYPE(obj) };
+    // SAFETY: the GC's own visitor, on a live object (a heap type's instances visit it).
+    let rc = unsafe { visit(tp.cast(), arg) };
+    if rc != 0 {
+        return rc;
+    }
+    // SAFETY: as above.
+    let aw = unsafe { Awaitable::from_instance(obj) };
+    // Never panic here: if the state is busy, it is reachable from a running frame anyway.
+    let Some(st) = aw.try_read() else {
+        return 0;
+    };
+    for held in st.held() {
+        // SAFETY: as above; `held` is a live object this awaitable owns a reference to.
+        let rc = unsafe { visit(held.as_ptr(), arg) };
         if rc != 0 {
             return rc;
         }
-        // SAFETY: as above.
-        let aw = unsafe { Awaitable::from_instance(obj) };
-        // Never panic here: if the state is busy, it is reachable from a running frame anyway.
-        let Some(st) = aw.try_read() else {
-            return 0;
-        };
-        for held in st.held() {
-            // SAFETY: as above; `held` is a live object this awaitable owns a reference to.
-            let rc = unsafe { visit(held.as_ptr(), arg) };
-            if rc != 0 {
-                return rc;
-            }
-        }
-        0
-    };
-    std::panic::catch_unwind(visit_all).unwrap_or(0)
+    }
+    0
 }
 
 /// Breaks reference cycles: pending coroutines are closed, values released, no warning.
 unsafe extern "C" fn clear(obj: *mut ffi::PyObject) -> c_int {
-    attached(0, |py| {
-        // SAFETY: called by the GC with the GIL held, on a live object of our type.
+    let body = |py: Python<'_>| {
+        // SAFETY: a live object of our type (called by the GC).
         let aw = unsafe { Awaitable::from_instance(obj) };
         if aw.try_st().is_some() {
             aw.finalize(py, false);
         }
         Ok(0)
-    })
+    };
+    // SAFETY: called by the GC with the GIL held.
+    unsafe { guard::python("awaitkit.Awaitable tp_clear", body) }
 }
 
 unsafe extern "C" fn new(
@@ -153,11 +155,14 @@ unsafe extern "C" fn new(
     _args: *mut ffi::PyObject,
     _kwargs: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    attached(ptr::null_mut(), |_| {
-        Err(PyTypeError::new_err(
-            "cannot create 'awaitkit.Awaitable' instances: native code makes them through the awaitkit C API",
-        ))
-    })
+    // SAFETY: called by Python (`type_call`) with the GIL held.
+    unsafe {
+        guard::python("awaitkit.Awaitable.__new__", |_| {
+            Err(PyTypeError::new_err(
+                "cannot create 'awaitkit.Awaitable' instances: native code makes them through the awaitkit C API",
+            ))
+        })
+    }
 }
 
 const DOC: &std::ffi::CStr =
