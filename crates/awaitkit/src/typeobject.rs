@@ -165,6 +165,30 @@ unsafe extern "C" fn new(
     }
 }
 
+/// `tp_members`: `__weaklistoffset__`, how a type made by `PyType_FromSpec` says where its weak
+/// references are (3.9+), then the end marker.
+struct Members([ffi::PyMemberDef; 2]);
+
+// SAFETY: plain constants (pointers to static C strings), never written.
+unsafe impl Sync for Members {}
+
+static MEMBERS: Members = Members([
+    ffi::PyMemberDef {
+        name: c"__weaklistoffset__".as_ptr(),
+        type_code: ffi::Py_T_PYSSIZET,
+        offset: std::mem::offset_of!(AwaitableObject, weakrefs) as ffi::Py_ssize_t,
+        flags: ffi::Py_READONLY,
+        doc: ptr::null(),
+    },
+    ffi::PyMemberDef {
+        name: ptr::null(),
+        type_code: 0,
+        offset: 0,
+        flags: 0,
+        doc: ptr::null(),
+    },
+]);
+
 const DOC: &std::ffi::CStr =
     c"An awaitable made by native code through the awaitkit C API; not constructible from Python.";
 
@@ -179,17 +203,8 @@ pub(crate) fn init(py: Python<'_>) -> PyResult<Bound<'_, PyType>> {
         // SAFETY: our type, alive for the process.
         return Ok(unsafe { Bound::from_borrowed_ptr(py, existing.cast()) }.cast_into::<PyType>()?);
     }
-    // `tp_members` and `tp_methods` must outlive the type: leaked, once per process.
-    let members: &'static mut [ffi::PyMemberDef; 2] = Box::leak(Box::new([
-        ffi::PyMemberDef {
-            name: c"__weaklistoffset__".as_ptr(),
-            type_code: ffi::Py_T_PYSSIZET,
-            offset: std::mem::offset_of!(AwaitableObject, weakrefs) as ffi::Py_ssize_t,
-            flags: ffi::Py_READONLY,
-            doc: ptr::null(),
-        },
-        ffi::PyMemberDef::default(),
-    ]));
+    // `tp_methods` must outlive the type: leaked, once per process. (`PyType_FromSpec` copies
+    // the members into the type, so `MEMBERS` need not be leaked: a static.)
     let methods = Box::leak(protocol::methods());
     let mut slots = vec![
         slot(ffi::Py_tp_doc, DOC.as_ptr().cast_mut().cast()),
@@ -197,7 +212,7 @@ pub(crate) fn init(py: Python<'_>) -> PyResult<Bound<'_, PyType>> {
         slot(ffi::Py_tp_dealloc, dealloc as *mut c_void),
         slot(ffi::Py_tp_traverse, traverse as *mut c_void),
         slot(ffi::Py_tp_clear, clear as *mut c_void),
-        slot(ffi::Py_tp_members, members.as_mut_ptr().cast()),
+        slot(ffi::Py_tp_members, MEMBERS.0.as_ptr().cast_mut().cast()),
         slot(ffi::Py_tp_methods, methods.as_mut_ptr().cast()),
         slot(ffi::Py_am_await, protocol::am_await as *mut c_void),
         slot(ffi::Py_tp_iternext, protocol::iternext as *mut c_void),
