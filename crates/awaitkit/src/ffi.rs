@@ -332,8 +332,9 @@ pub unsafe extern "C" fn save_values(aw: Obj, values: *const Obj, n: usize) -> i
     })
 }
 
-/// Writes the first `n` of `saved` to `out`, each through `as_out`; 0, or `TooFew` when fewer
-/// than `n` are saved or `out` is NULL with `n > 0` (nothing written then).
+/// Writes the first `n` of `saved` to `out`, each through `as_out`; 0, or `BadArgument(null)`
+/// (a `TypeError`, as for every NULL pointer) when `out` is NULL with `n > 0`, or `TooFew` when
+/// fewer than `n` are saved (nothing written then).
 ///
 /// # Safety
 /// `out` is NULL or valid for `n` writes.
@@ -341,11 +342,14 @@ unsafe fn write_first<T, U>(
     saved: &[T],
     out: *mut U,
     n: usize,
-    what: &'static str,
+    (what, null): (&'static str, &'static str),
     as_out: impl Fn(&T) -> U,
 ) -> Result<i32, Misuse> {
+    if out.is_null() && n > 0 {
+        return Err(Misuse::BadArgument(null));
+    }
     let len = saved.len();
-    if n > len || (out.is_null() && n > 0) {
+    if n > len {
         return Err(Misuse::TooFew { what, n, len });
     }
     for (i, item) in saved.iter().take(n).enumerate() {
@@ -366,7 +370,10 @@ pub unsafe extern "C" fn unpack_values(aw: Obj, out: *mut Obj, n: usize) -> i32 
         let aw = awaitable(aw)?;
         let st = aw.st();
         // SAFETY: `out` is NULL or `n` writable pointers (the caller's contract).
-        unsafe { write_first(st.values(), out, n, "values", |v| v.as_ptr()) }
+        unsafe {
+            let what = ("values", "awaitkit: unpack_values got NULL out");
+            write_first(st.values(), out, n, what, |v| v.as_ptr())
+        }
     })
 }
 
@@ -435,9 +442,11 @@ pub unsafe extern "C" fn unpack_arbitrary(aw: Obj, out: *mut *mut c_void, n: usi
         let st = aw.st();
         // SAFETY: `out` is NULL or `n` writable pointers (the caller's contract).
         unsafe {
-            write_first(st.arbitrary(), out, n, "arbitrary values", |&p| {
-                p as *mut c_void
-            })
+            let what = (
+                "arbitrary values",
+                "awaitkit: unpack_arbitrary got NULL out",
+            );
+            write_first(st.arbitrary(), out, n, what, |&p| p as *mut c_void)
         }
     })
 }

@@ -84,7 +84,9 @@ pub const HEADER_CONTRACT: &str = r#"/*
  * Call every function with the GIL held. Functions returning int32_t return 0, or -1 with a
  * Python exception set; get_value returns NULL with an exception set. `aw` must be an
  * awaitkit.Awaitable made by new_awaitable (else TypeError); NULL pointers give TypeError,
- * never a crash.
+ * never a crash, with these exceptions: add_expr's NULL (below), a NULL array with n == 0 (no
+ * value read or written), set_arbitrary's void* value, and callbacks, which are optional (NULL
+ * calls nothing; a step without an error callback propagates) except defer's.
  *
  * Callbacks (C: `int cb(PyObject *aw, PyObject *value)`, `int cb(PyObject *aw)`):
  *   result callback (add_await, add_expr, async_with's body) and defer callback:
