@@ -1,11 +1,14 @@
 """awaitkit keeps Python's own promises, tried as an extension author would, from
 headers/awaitkit.h only (through the C consumer tests/extensions/aw_consumer_c), under asyncio,
-trio and anyio: NULL pointers give TypeError as the header says."""
+trio and anyio: NULL pointers give TypeError as the header says; an exception handed to an
+error callback carries its traceback, as `except` hands it over; and in `async_with`,
+`__aexit__`'s `tb is exc.__traceback__`, as in Python's `async with`."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import traceback
 
 import pytest
 
@@ -91,3 +94,113 @@ def test_null_pointers_in_a_callback_raise_type_error_out_of_await(loop, case):
         return "ok"
 
     assert loop.run(main) == "ok"
+
+
+# ---- the exception an error callback receives carries its traceback ----------------------------
+
+
+def failing(loop, exc):
+    async def deep_failure():
+        await loop.sleep0()
+        raise exc
+
+    return deep_failure()
+
+
+def innermost(tb):
+    frames = traceback.extract_tb(tb)
+    return frames[-1].name, frames[-1].lineno
+
+
+# probe modes (see test_awaitkit.py): result callback OK, error callback SWALLOW
+OK, SWALLOW = 0, 0
+
+
+def test_error_callback_sees_the_traceback_python_would(loop):
+    async def main():
+        exc = KeyError("from deep down")
+        kind, got = await awc.probe(failing(loop, exc), OK, SWALLOW)  # C logs and swallows it
+        assert kind == "swallowed" and got is exc
+        theirs = KeyError("from deep down")
+        try:
+            await failing(loop, theirs)
+        except KeyError as e:
+            python_tb = e.__traceback__
+        return got.__traceback__, python_tb
+
+    tb, python_tb = loop.run(main)
+    assert tb is not None
+    assert innermost(tb) == innermost(python_tb)
+    assert innermost(tb)[0] == "deep_failure"
+
+
+def test_error_callback_from_python_sees_the_traceback(loop):
+    async def main():
+        seen = []
+        result = await awc.then(
+            failing(loop, ValueError("x")), None, lambda e: seen.append(e.__traceback__) or "handled"
+        )
+        return result, seen
+
+    result, seen = loop.run(main)
+    assert result == "handled" and seen[0] is not None
+    assert innermost(seen[0])[0] == "deep_failure"
+
+
+def test_reraised_error_keeps_its_traceback(loop):
+    async def main():
+        with pytest.raises(ValueError) as e:
+            await awc.then(failing(loop, ValueError("x")), None, lambda e: None)  # None: re-raise
+        return e.value.__traceback__
+
+    tb = loop.run(main)
+    assert any(frame.name == "deep_failure" for frame in traceback.extract_tb(tb))
+
+
+# ---- async_with: tb is exc.__traceback__ while __aexit__ runs -----------------------------------
+
+
+class Ctx:
+    """Records what `__aexit__` sees: its arguments and the exception's own traceback."""
+
+    def __init__(self, loop):
+        self.loop = loop
+        self.seen = None
+
+    async def __aenter__(self):
+        await self.loop.sleep0()
+        return self
+
+    async def __aexit__(self, typ, exc, tb):
+        await self.loop.sleep0()
+        self.seen = (typ, exc, tb, None if exc is None else exc.__traceback__)
+        return False
+
+
+def test_async_with_exit_gets_tb_that_is_the_exceptions_own(loop):
+    async def main():
+        ctx = Ctx(loop)
+        err = KeyError("in the body")
+        with pytest.raises(KeyError):
+            # body mode 3: the body awaits `inner`, which fails
+            await awc.with_ctx(ctx, 3, False, failing(loop, err))
+        python_ctx = Ctx(loop)
+        with pytest.raises(KeyError):
+            async with python_ctx:
+                await failing(loop, KeyError("in the body"))
+        return ctx.seen, python_ctx.seen, err
+
+    (typ, exc, tb, own), (ptyp, pexc, ptb, pown), err = loop.run(main)
+    assert ptb is pown and ptb is not None  # what Python's async with does
+    assert (typ, exc) == (KeyError, err)
+    assert tb is not None and tb is own
+    assert innermost(tb) == innermost(ptb)
+
+
+def test_async_with_success_still_gets_three_nones(loop):
+    async def main():
+        ctx = Ctx(loop)
+        assert await awc.with_ctx(ctx, 0, False) is ctx
+        return ctx.seen
+
+    assert loop.run(main) == (None, None, None, None)

@@ -8,7 +8,7 @@
 //! handles it runs attached (`raising`, `attached`). The state is borrowed only to move things
 //! in and out, never across a callback or a Python call (see state.rs).
 
-use pyo3::exceptions::{PyRuntimeError, PySystemError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyBaseException, PyRuntimeError, PySystemError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::{ffi, Borrowed};
 
@@ -64,6 +64,13 @@ fn new_none(py: Python<'_>) -> Bound<'_, PyAny> {
 fn front_awaits_coroutine(steps: &Steps) -> bool {
     let front = steps.front();
     matches!(front, Some(Step::Await { awaitable, .. }) if is_coroutine_ptr(awaitable.as_ptr()))
+}
+
+/// The exception object of `e` as Python's `except` hands it over: its `__traceback__` says
+/// where it came from. (Up to Python 3.11 an exception on its way up keeps its traceback apart,
+/// so a callback given `e.value()` would find `__traceback__` None.)
+fn caught<'py>(py: Python<'py>, e: &PyErr) -> Bound<'py, PyBaseException> {
+    e.clone_ref(py).into_value(py).into_bound(py)
 }
 
 /// On to the next step.
@@ -250,7 +257,7 @@ impl Run<'_> {
         };
         attached(RAISED, |_| {
             let e = PyErr::fetch(py);
-            let exc = e.value(py).clone();
+            let exc = caught(py, &e);
             let (rc, _) = self.aw.run_callback(|| cb(self.aw.as_ptr(), exc.as_ptr()));
             let raised = PyErr::take(py);
             let mut fail_with = |err: PyErr| {
@@ -293,8 +300,16 @@ impl Run<'_> {
                     Some(Step::Await { awaitable, .. }) => close_pending(py, &awaitable),
                     Some(Step::Defer(_)) => {}
                     Some(Step::Exit { exit, on_error }) => {
-                        let exc = e.value(py).clone();
-                        let args = (exc.get_type(), exc.clone(), e.traceback(py));
+                        // As `async with`: `tb is exc.__traceback__`.
+                        let exc = caught(py, &e);
+                        // SAFETY: the GIL is held; a live exception. A new reference, or NULL.
+                        let tb = unsafe {
+                            Bound::from_owned_ptr_or_opt(
+                                py,
+                                ffi::PyException_GetTraceback(exc.as_ptr()),
+                            )
+                        };
+                        let args = (exc.get_type(), exc.clone(), tb);
                         let on_result = OnResult::ExitAfter {
                             exc: Ref::new(exc.into_any()),
                         };
