@@ -1,6 +1,7 @@
 """awaitkit through a C consumer (tests/extensions/aw_consumer_c, headers/awaitkit.h): results,
 ordering, callback return codes, error routing, async_with, argument checks, the coroutine
-protocol. Cancellation, trio and anyio: test_awaitkit_cancel.py; leaks: test_awaitkit_leaks.py."""
+protocol. Cancellation, trio and anyio: test_awaitkit_cancel.py; leaks: test_awaitkit_leaks.py;
+NULL pointers and tracebacks as Python promises them: test_awaitkit_promises.py."""
 
 from __future__ import annotations
 

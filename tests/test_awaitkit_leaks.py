@@ -99,8 +99,8 @@ async def scenario_mix():
     o = Box()
     assert await awc.fetch_and_double(value(3, suspend=1)) == 6
     assert (await awc.gather_seq([value(o), value(o, suspend=1)]))[1] is o
-    kind, _ = await awc.probe(fail(KeyError("k")), 0, 0)
-    assert kind == "swallowed"
+    kind, exc = await awc.probe(fail(KeyError("k")), 0, 0)
+    assert kind == "swallowed" and exc.__traceback__ is not None
     with pytest.raises(KeyError):
         await awc.probe(fail(KeyError("k")), 0, -1)
     with pytest.raises(SystemError):
@@ -116,6 +116,9 @@ async def scenario_mix():
         await awc.bad_call(3, o)
     except TypeError:
         pass
+    for case in (16, 19, 22):  # NULL pointers, after saving o
+        with pytest.raises(TypeError):
+            awc.bad_call(case, o)
     awc.values_roundtrip(o, 3)
     awc.self_store()
     return o
@@ -136,6 +139,8 @@ async def scenario_with():
         await awc.with_ctx(ctx, 1, False)
     with pytest.raises(ValueError):
         await awc.with_ctx(ctx, 2, True)
+    with pytest.raises(KeyError):  # __aexit__ gets the traceback (and the exception carries it)
+        await awc.with_ctx(ctx, 3, False, fail(KeyError("deep")))
 
 
 @pytest.mark.parametrize("scenario", [scenario_mix, scenario_with])

@@ -9,8 +9,9 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
 
 use crate::object::Awaitable;
+use crate::refs::Ref;
 use crate::send::close_iter;
-use crate::state::{Ref, Step};
+use crate::state::Step;
 
 /// `collections.abc.Coroutine`: pending steps of this kind are closed when they are dropped.
 fn coroutine_abc(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {

@@ -8,19 +8,19 @@
 //! handles it runs attached (`raising`, `attached`). The state is borrowed only to move things
 //! in and out, never across a callback or a Python call (see state.rs).
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
-use pyo3::exceptions::{PyRuntimeError, PySystemError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyBaseException, PyRuntimeError, PySystemError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyNone;
-use pyo3::{ffi, Borrowed, BoundObject};
+use pyo3::{ffi, Borrowed};
 
-use crate::boundary::{self, attached, raise, raising, Raised};
+use crate::boundary::{attached, direct, raise, raising, Raised};
 use crate::callbacks::{classify, no_stop_iteration, Outcome};
 use crate::close::close_pending;
 use crate::object::Awaitable;
-use crate::send::{await_iter, is_coroutine, py_iter_send, send, throw, PyIterSend, Sent};
-use crate::state::{decref, incref, Current, OnResult, Ref, Step, ValueCallback};
+use crate::refs::{decref, incref, none, Ref};
+use crate::send::{
+    await_iter, is_coroutine, is_coroutine_ptr, py_iter_send, send, throw, PyIterSend, Sent,
+};
+use crate::state::{Current, OnResult, Step, Steps, ValueCallback};
 
 /// How the awaitable is resumed.
 #[derive(Clone, Copy)]
@@ -50,10 +50,6 @@ struct Run<'a> {
     cur: Option<Current>,
 }
 
-pub(crate) fn none(py: Python<'_>) -> Borrowed<'_, '_, PyAny> {
-    BoundObject::into_any(PyNone::get(py))
-}
-
 /// A new reference to None.
 fn new_none(py: Python<'_>) -> Bound<'_, PyAny> {
     let none = none(py).as_ptr();
@@ -62,6 +58,19 @@ fn new_none(py: Python<'_>) -> Bound<'_, PyAny> {
         incref(none);
         Bound::from_owned_ptr(py, none)
     }
+}
+
+/// Whether the first pending step awaits a native coroutine (see `send::is_coroutine`).
+fn front_awaits_coroutine(steps: &Steps) -> bool {
+    let front = steps.front();
+    matches!(front, Some(Step::Await { awaitable, .. }) if is_coroutine_ptr(awaitable.as_ptr()))
+}
+
+/// The exception object of `e` as Python's `except` hands it over: its `__traceback__` says
+/// where it came from. (Up to Python 3.11 an exception on its way up keeps its traceback apart,
+/// so a callback given `e.value()` would find `__traceback__` None.)
+fn caught<'py>(py: Python<'py>, e: &PyErr) -> Bound<'py, PyBaseException> {
+    e.clone_ref(py).into_value(py).into_bound(py)
 }
 
 /// On to the next step.
@@ -248,7 +257,7 @@ impl Run<'_> {
         };
         attached(RAISED, |_| {
             let e = PyErr::fetch(py);
-            let exc = e.value(py).clone();
+            let exc = caught(py, &e);
             let (rc, _) = self.aw.run_callback(|| cb(self.aw.as_ptr(), exc.as_ptr()));
             let raised = PyErr::take(py);
             let mut fail_with = |err: PyErr| {
@@ -291,8 +300,16 @@ impl Run<'_> {
                     Some(Step::Await { awaitable, .. }) => close_pending(py, &awaitable),
                     Some(Step::Defer(_)) => {}
                     Some(Step::Exit { exit, on_error }) => {
-                        let exc = e.value(py).clone();
-                        let args = (exc.get_type(), exc.clone(), e.traceback(py));
+                        // As `async with`: `tb is exc.__traceback__`.
+                        let exc = caught(py, &e);
+                        // SAFETY: the GIL is held; a live exception. A new reference, or NULL.
+                        let tb = unsafe {
+                            Bound::from_owned_ptr_or_opt(
+                                py,
+                                ffi::PyException_GetTraceback(exc.as_ptr()),
+                            )
+                        };
+                        let args = (exc.get_type(), exc.clone(), tb);
                         let on_result = OnResult::ExitAfter {
                             exc: Ref::new(exc.into_any()),
                         };
@@ -397,7 +414,7 @@ impl<'a> Awaitable<'a> {
             let usual = !st.running
                 && !st.done
                 && (st.started || value.is_none())
-                && (st.current.is_some() || st.steps.front_awaits_coroutine());
+                && (st.current.is_some() || front_awaits_coroutine(&st.steps));
             if !usual {
                 drop(st);
                 return self.resume_general(py, mode);
@@ -530,11 +547,11 @@ impl<'a> Awaitable<'a> {
             aw: self,
             cur: None,
         };
-        let end = catch_unwind(AssertUnwindSafe(|| {
+        // A bug must not leave the awaitable "running" forever: a panic is raised and `end` runs.
+        let end = direct(RAISED, |_| {
             let flow = first(&mut run);
             run.then(py, flow)
-        }))
-        .unwrap_or_else(|_| panicked());
+        });
         self.end(py, &mut run.cur, end)
     }
 
@@ -567,9 +584,8 @@ impl<'a> Awaitable<'a> {
             Ok(cur) => Run { aw: self, cur },
             Err(why) => return Sent::Raised(refuse(why, mode)),
         };
-        // A bug must not leave the awaitable "running" forever.
-        let end =
-            catch_unwind(AssertUnwindSafe(|| run.drive(py, mode))).unwrap_or_else(|_| panicked());
+        // A bug must not leave the awaitable "running" forever: a panic is raised and `end` runs.
+        let end = direct(RAISED, |_| run.drive(py, mode));
         self.end(py, &mut run.cur, end)
     }
 
@@ -612,13 +628,6 @@ impl Drop for Running<'_> {
             st.done = true;
         }
     }
-}
-
-/// A caught panic, raised.
-#[cold]
-#[inline(never)]
-fn panicked() -> Flow<'static> {
-    Flow::Raise(raise(boundary::panicked))
 }
 
 /// Why `resume` refuses to run.

@@ -14,15 +14,20 @@ use std::ptr;
 use pyo3::prelude::*;
 use pyo3::{ffi, intern, Borrowed};
 
-use crate::boundary::{attached, direct, raising, unusual};
+use capreg::guard;
+
+use crate::boundary::{direct, raising, unusual};
 use crate::misuse::{index, Misuse};
-use crate::object::{new_object, type_ptr, Awaitable};
+use crate::object::{type_ptr, Awaitable};
+use crate::refs::Ref;
 use crate::send::{is_coroutine, is_coroutine_ptr};
-use crate::state::{DeferCallback, OnResult, Ref, Step, ValueCallback};
+use crate::state::{DeferCallback, OnResult, Step, ValueCallback};
+use crate::typeobject::new_object;
 
 type Obj = *mut ffi::PyObject;
 
-/// Runs an entry point's body: its value, or `failed` with its misuse raised.
+/// Runs an entry point's body through `direct`: its value, or `failed` with its misuse raised.
+// Specialised guard: `direct` (no attach on calls that callbacks make all the time) with misuses.
 fn entry<R: Copy>(failed: R, body: impl FnOnce(Python<'_>) -> Result<R, Misuse>) -> R {
     direct(failed, |py| match body(py) {
         Ok(value) => value,
@@ -93,6 +98,8 @@ pub extern "C" fn new_awaitable() -> Obj {
 ///
 /// # Safety
 /// GIL held; `aw` and `awaitable` NULL or live objects.
+// Cannot panic: type checks, `try_borrow_mut` and a push (a VecDeque's only panic, a capacity
+// overflow, needs more steps than memory holds); all else is add_await_general, under `entry`.
 #[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub unsafe extern "C" fn add_await(
     aw: Obj,
@@ -207,7 +214,7 @@ pub unsafe extern "C" fn async_with(
     body: Option<ValueCallback>,
     on_error: Option<ValueCallback>,
 ) -> i32 {
-    attached(-1, |py| {
+    let run = |py: Python<'_>| {
         let aw = awaitable(aw).map_err(|m| m.into_err(py))?;
         let ctx =
             object(py, ctx, "awaitkit: the context manager is NULL").map_err(|m| m.into_err(py))?;
@@ -238,13 +245,17 @@ pub unsafe extern "C" fn async_with(
         };
         push(aw, step).map_err(|m| m.into_err(py))?;
         Ok(0)
-    })
+    };
+    // SAFETY: the GIL is held (this function's contract).
+    unsafe { guard::python("awaitkit.async_with", run) }
 }
 
 /// `set_result`: what `await aw` returns; takes its own reference and releases the old one.
 ///
 /// # Safety
 /// GIL held; `aw` and `result` NULL or live objects.
+// Cannot panic: type checks, `try_borrow_mut`, a swap and a decref (C code); all else is
+// set_result_general, under `entry`.
 #[cfg_attr(target_os = "linux", link_section = ".text.hot.awaitkit")]
 pub unsafe extern "C" fn set_result(aw: Obj, result: Obj) -> i32 {
     // The usual case, compact and with nothing that can panic (as in `add_await`).
@@ -288,10 +299,12 @@ unsafe fn set_result_general(aw: Obj, result: Obj) -> i32 {
 /// # Safety
 /// GIL held; `aw` NULL or a live object.
 pub unsafe extern "C" fn cancel(aw: Obj) -> i32 {
-    attached(-1, |py| {
+    let run = |py: Python<'_>| {
         awaitable(aw).map_err(|m| m.into_err(py))?.cancel(py);
         Ok(0)
-    })
+    };
+    // SAFETY: the GIL is held (this function's contract).
+    unsafe { guard::python("awaitkit.cancel", run) }
 }
 
 /// `save_values`: appends `n` objects (new references taken) to `aw`'s values.
@@ -319,8 +332,9 @@ pub unsafe extern "C" fn save_values(aw: Obj, values: *const Obj, n: usize) -> i
     })
 }
 
-/// Writes the first `n` of `saved` to `out`, each through `as_out`; 0, or `TooFew` when fewer
-/// than `n` are saved or `out` is NULL with `n > 0` (nothing written then).
+/// Writes the first `n` of `saved` to `out`, each through `as_out`; 0, or `BadArgument(null)`
+/// (a `TypeError`, as for every NULL pointer) when `out` is NULL with `n > 0`, or `TooFew` when
+/// fewer than `n` are saved (nothing written then).
 ///
 /// # Safety
 /// `out` is NULL or valid for `n` writes.
@@ -328,11 +342,14 @@ unsafe fn write_first<T, U>(
     saved: &[T],
     out: *mut U,
     n: usize,
-    what: &'static str,
+    (what, null): (&'static str, &'static str),
     as_out: impl Fn(&T) -> U,
 ) -> Result<i32, Misuse> {
+    if out.is_null() && n > 0 {
+        return Err(Misuse::BadArgument(null));
+    }
     let len = saved.len();
-    if n > len || (out.is_null() && n > 0) {
+    if n > len {
         return Err(Misuse::TooFew { what, n, len });
     }
     for (i, item) in saved.iter().take(n).enumerate() {
@@ -353,7 +370,10 @@ pub unsafe extern "C" fn unpack_values(aw: Obj, out: *mut Obj, n: usize) -> i32 
         let aw = awaitable(aw)?;
         let st = aw.st();
         // SAFETY: `out` is NULL or `n` writable pointers (the caller's contract).
-        unsafe { write_first(st.values(), out, n, "values", |v| v.as_ptr()) }
+        unsafe {
+            let what = ("values", "awaitkit: unpack_values got NULL out");
+            write_first(st.values(), out, n, what, |v| v.as_ptr())
+        }
     })
 }
 
@@ -422,9 +442,11 @@ pub unsafe extern "C" fn unpack_arbitrary(aw: Obj, out: *mut *mut c_void, n: usi
         let st = aw.st();
         // SAFETY: `out` is NULL or `n` writable pointers (the caller's contract).
         unsafe {
-            write_first(st.arbitrary(), out, n, "arbitrary values", |&p| {
-                p as *mut c_void
-            })
+            let what = (
+                "arbitrary values",
+                "awaitkit: unpack_arbitrary got NULL out",
+            );
+            write_first(st.arbitrary(), out, n, what, |&p| p as *mut c_void)
         }
     })
 }
@@ -464,4 +486,32 @@ pub unsafe extern "C" fn set_arbitrary(aw: Obj, index_: isize, value: *mut c_voi
 /// `type_object`: the `awaitkit.Awaitable` type (a borrowed reference, alive for the process).
 pub extern "C" fn type_object() -> *mut ffi::PyTypeObject {
     direct(ptr::null_mut(), |_| type_ptr())
+}
+
+#[cfg(test)]
+mod tests {
+    use pyo3::exceptions::{PySystemError, PyTypeError};
+
+    use super::*;
+
+    #[test]
+    fn entry_raises_a_misuse_or_a_panic_and_never_unwinds() {
+        Python::initialize();
+        Python::attach(|py| {
+            let null = entry(-1, |_| Err(Misuse::BadArgument("awaitkit: got NULL")));
+            let err = PyErr::take(py).expect("a TypeError");
+            assert!(null == -1 && err.is_instance_of::<PyTypeError>(py), "{err}");
+            let panicked = entry(ptr::null_mut::<ffi::PyObject>(), |_| {
+                panic!("boom in entry")
+            });
+            let err = PyErr::take(py).expect("a SystemError");
+            assert!(panicked.is_null() && err.is_instance_of::<PySystemError>(py));
+            assert!(
+                err.to_string().ends_with("caught a panic: boom in entry"),
+                "{err}"
+            );
+            assert_eq!(entry(-1, |_| Ok(0)), 0);
+            assert!(PyErr::take(py).is_none());
+        });
+    }
 }

@@ -19,8 +19,10 @@ mod freelist;
 mod misuse;
 mod object;
 mod protocol;
+mod refs;
 mod send;
 mod state;
+mod typeobject;
 
 use std::ffi::c_void;
 
@@ -62,7 +64,7 @@ capreg::declare_api! {
 fn _awaitkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     send::init(py)?;
-    let awaitable = object::init(py)?;
+    let awaitable = typeobject::init(py)?;
     m.add("Awaitable", &awaitable)?;
     // A real coroutine for asyncio.iscoroutine, inspect and event loops.
     py.import("collections.abc")?
@@ -82,7 +84,9 @@ pub const HEADER_CONTRACT: &str = r#"/*
  * Call every function with the GIL held. Functions returning int32_t return 0, or -1 with a
  * Python exception set; get_value returns NULL with an exception set. `aw` must be an
  * awaitkit.Awaitable made by new_awaitable (else TypeError); NULL pointers give TypeError,
- * never a crash.
+ * never a crash, with these exceptions: add_expr's NULL (below), a NULL array with n == 0 (no
+ * value read or written), set_arbitrary's void* value, and callbacks, which are optional (NULL
+ * calls nothing; a step without an error callback propagates) except defer's.
  *
  * Callbacks (C: `int cb(PyObject *aw, PyObject *value)`, `int cb(PyObject *aw)`):
  *   result callback (add_await, add_expr, async_with's body) and defer callback:
@@ -91,7 +95,8 @@ pub const HEADER_CONTRACT: &str = r#"/*
  *     <= -2 + exc.    propagate the exception, skipping the step's error callback
  *     anything else   SystemError (-1 or <= -2 without an exception, 0 with one, > 0),
  *                     propagated. A StopIteration becomes RuntimeError (as PEP 479).
- *   error callback: called with NO exception set and the exception object as `value`:
+ *   error callback: called with NO exception set and the exception object as `value` (its
+ *   __traceback__ set, as Python's `except` hands it over):
  *      0              swallow it and go on
  *     -1              re-raise the original exception
  *     -2 + exception  raise this exception instead (its __context__ is the original)
@@ -106,9 +111,9 @@ pub const HEADER_CONTRACT: &str = r#"/*
  * add_expr steals its reference (on failure too); NULL means "the call making it failed":
  * it returns -1 with that exception. add_await refuses `aw` itself and non-awaitables.
  * async_with: `async with ctx as v: body(aw, v)`. If the body (or a step it added) fails,
- * __aexit__ gets the exception and a true result swallows it; otherwise the error callback
- * decides (body returning <= -2: propagates after __aexit__). __aenter__ failing goes to the
- * error callback; __aexit__ is not called.
+ * __aexit__(type, exc, exc.__traceback__) runs and a true result swallows it; otherwise the
+ * error callback decides (body returning <= -2: propagates after __aexit__). __aenter__ failing
+ * goes to the error callback; __aexit__ is not called.
  * set_result / set_value take their own reference and release the old one. get_value and
  * unpack_values give borrowed references, valid until that value is replaced or `aw` dies.
  * void* values are not owned. cancel drops pending steps and closes pending coroutines; `await

@@ -10,11 +10,13 @@ use pyo3::prelude::*;
 use pyo3::types::{PyTuple, PyType};
 use pyo3::{ffi, intern, Borrowed};
 
+use capreg::guard;
+
 use crate::boundary::{attached, direct, Raised};
-use crate::drive::{none, Mode};
+use crate::drive::Mode;
 use crate::object::Awaitable;
+use crate::refs::{incref, none};
 use crate::send::{raise_stop_iteration, Sent};
-use crate::state::incref;
 
 // `PySendResult` (an `int`; not in pyo3-ffi's abi3-py39 declarations).
 const PYGEN_RETURN: c_int = 0;
@@ -117,7 +119,7 @@ unsafe extern "C" fn throw(
     obj: *mut ffi::PyObject,
     args: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    attached(ptr::null_mut(), |py| {
+    let body = |py: Python<'_>| {
         // SAFETY: Python calls a METH_VARARGS method with a live object of the type and a tuple.
         let (aw, args) = unsafe {
             (
@@ -136,15 +138,19 @@ unsafe extern "C" fn throw(
         let e = normalize(&args.get_item(0)?, arg(1)?.as_ref(), arg(2)?.as_ref())?;
         e.restore(py);
         Ok(finish(aw.resume_outlined(py, Mode::Throw(Raised))))
-    })
+    };
+    // SAFETY: Python calls a method with the GIL held.
+    unsafe { guard::python("awaitkit.Awaitable.throw", body) }
 }
 
 unsafe extern "C" fn close(obj: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    attached(ptr::null_mut(), |py| {
+    let body = |py: Python<'_>| {
         // SAFETY: Python calls a METH_NOARGS method with a live object of the type.
         unsafe { Awaitable::from_instance(obj) }.close(py)?;
         Ok(none(py).to_owned().into_ptr())
-    })
+    };
+    // SAFETY: Python calls a method with the GIL held.
+    unsafe { guard::python("awaitkit.Awaitable.close", body) }
 }
 
 /// `throw`'s arguments as one exception, as `coroutine.throw` reads them.

@@ -15,7 +15,7 @@ use pyo3::types::PyType;
 use pyo3::{ffi, intern, Borrowed};
 
 use crate::boundary::{raising, Raised};
-use crate::state::{decref, incref, Ref};
+use crate::refs::{decref, incref, Ref};
 
 pub(crate) type PyIterSend =
     unsafe extern "C" fn(*mut ffi::PyObject, *mut ffi::PyObject, *mut *mut ffi::PyObject) -> c_int;

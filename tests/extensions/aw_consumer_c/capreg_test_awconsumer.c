@@ -313,40 +313,54 @@ static PyObject *with_ctx(PyObject *self, PyObject *args)
     return finish(aw, ak.async_with(aw, ctx, with_body, use_err ? with_error : NULL));
 }
 
-/* ---- bad_call(case, obj): argument checks; raises what the API raised (not an awaitable) -- */
+/* ---- bad_call(case, obj): argument checks; raises what the API raised (not an awaitable) --
+ * Cases 16-23 pass a NULL pointer where the header promises a TypeError.                      */
+
+static int bad_api_call(int which, PyObject *aw, PyObject *obj)
+{
+    PyObject *out[3], *got, *three[3] = {obj, obj, obj}, *with_null[2] = {obj, NULL};
+    void *p, *one = &ak;
+    switch (which) {
+    case 0: return ak.add_await(NULL, obj, NULL, NULL);
+    case 1: return ak.add_await(obj, obj, NULL, NULL);
+    case 2: return ak.add_await(aw, aw, NULL, NULL);
+    case 3: return ak.add_await(aw, obj, NULL, NULL);
+    case 4: return ak.add_await(aw, NULL, NULL, NULL);
+    case 5: return ak.add_expr(aw, NULL, NULL, NULL);
+    case 6:
+        PyErr_SetString(PyExc_KeyError, "the call failed");
+        return ak.add_expr(aw, NULL, NULL, NULL);
+    case 7: got = ak.get_value(aw, 0); return got == NULL ? -1 : 0;
+    case 8: return ak.set_value(aw, 5, obj);
+    case 9: return ak.defer(aw, NULL);
+    case 10: return ak.async_with(aw, obj, NULL, NULL);
+    case 11: return ak.unpack_values(aw, out, 3);
+    case 12: return ak.get_arbitrary(aw, 0, &p);
+    case 13: return ak.set_result(NULL, obj);
+    case 14: return ak.cancel(obj);
+    case 15: return ak.set_result(aw, NULL);
+    case 16: return ak.save_values(aw, three, 3) < 0 ? -1 : ak.unpack_values(aw, NULL, 3);
+    case 17: return ak.save_arbitrary(aw, &one, 1) < 0 ? -1 : ak.unpack_arbitrary(aw, NULL, 1);
+    case 18: return ak.save_values(aw, NULL, 2);
+    case 19: return ak.save_values(aw, with_null, 2);
+    case 20: return ak.save_arbitrary(aw, NULL, 1);
+    case 21: return ak.save_arbitrary(aw, &one, 1) < 0 ? -1 : ak.get_arbitrary(aw, 0, NULL);
+    case 22: return ak.save_values(aw, three, 1) < 0 ? -1 : ak.set_value(aw, 0, NULL);
+    case 23: return ak.async_with(aw, NULL, NULL, NULL);
+    default: return 0;
+    }
+}
 
 static PyObject *bad_call(PyObject *self, PyObject *args)
 {
-    PyObject *obj, *aw, *out[3], *got;
-    void *p;
-    int which, rc = 0;
+    PyObject *obj, *aw;
+    int which, rc;
     (void)self;
     if (!PyArg_ParseTuple(args, "iO:bad_call", &which, &obj))
         return NULL;
     if ((aw = ak.new_awaitable()) == NULL)
         return NULL;
-    switch (which) {
-    case 0: rc = ak.add_await(NULL, obj, NULL, NULL); break;
-    case 1: rc = ak.add_await(obj, obj, NULL, NULL); break;
-    case 2: rc = ak.add_await(aw, aw, NULL, NULL); break;
-    case 3: rc = ak.add_await(aw, obj, NULL, NULL); break;
-    case 4: rc = ak.add_await(aw, NULL, NULL, NULL); break;
-    case 5: rc = ak.add_expr(aw, NULL, NULL, NULL); break;
-    case 6:
-        PyErr_SetString(PyExc_KeyError, "the call failed");
-        rc = ak.add_expr(aw, NULL, NULL, NULL);
-        break;
-    case 7: got = ak.get_value(aw, 0); rc = got == NULL ? -1 : 0; break;
-    case 8: rc = ak.set_value(aw, 5, obj); break;
-    case 9: rc = ak.defer(aw, NULL); break;
-    case 10: rc = ak.async_with(aw, obj, NULL, NULL); break;
-    case 11: rc = ak.unpack_values(aw, out, 3); break;
-    case 12: rc = ak.get_arbitrary(aw, 0, &p); break;
-    case 13: rc = ak.set_result(NULL, obj); break;
-    case 14: rc = ak.cancel(obj); break;
-    case 15: rc = ak.set_result(aw, NULL); break;
-    default: break;
-    }
+    rc = bad_api_call(which, aw, obj);
     ak.cancel(aw);
     Py_DECREF(aw);
     if (rc < 0)
@@ -354,6 +368,28 @@ static PyObject *bad_call(PyObject *self, PyObject *args)
     if (PyErr_Occurred())
         return NULL;
     Py_RETURN_NONE;
+}
+
+/* ---- bad_call_later(coro): awaits coro, which returns (case, obj), then makes bad_call's call
+ * on the running awaitable in the result callback, returning its code: `await` raises what the
+ * API raised there (or returns None).                                                        */
+
+static int bad_call_cb(PyObject *aw, PyObject *value)
+{
+    PyObject *obj;
+    int which;
+    if (!PyArg_ParseTuple(value, "iO:bad_call_later", &which, &obj))
+        return -1;
+    return bad_api_call(which, aw, obj) < 0 ? -1 : 0;
+}
+
+static PyObject *bad_call_later(PyObject *self, PyObject *coro)
+{
+    PyObject *aw = ak.new_awaitable();
+    (void)self;
+    if (aw == NULL)
+        return NULL;
+    return finish(aw, ak.add_await(aw, coro, bad_call_cb, NULL));
 }
 
 /* ---- values_roundtrip(obj, n): every value function, n times; not an awaitable -------------- */
@@ -436,6 +472,7 @@ static PyMethodDef methods[] = {
     {"cancel_after_first", cancel_after_first, METH_VARARGS, "cancel in the first callback"},
     {"with_ctx", with_ctx, METH_VARARGS, "with_ctx(ctx, body_mode, use_err, inner=None)"},
     {"bad_call", bad_call, METH_VARARGS, "bad_call(case, obj): an API call that must fail"},
+    {"bad_call_later", bad_call_later, METH_O, "bad_call's call in a callback, after coro"},
     {"values_roundtrip", values_roundtrip, METH_VARARGS, "every value function, n times"},
     {"self_store", self_store, METH_NOARGS, "an awaitable that stores itself"},
     {"pending", pending, METH_VARARGS, "pending(coro, cancel): one step, maybe cancelled"},
