@@ -2,10 +2,12 @@
 //! each checked, with an error that names the call and the argument.
 
 use std::ffi::{c_char, CStr};
+use std::fmt::Write as _;
 
 use capreg_abi as abi;
 
 use crate::error::Error;
+
 use crate::registry::{Declaration, FunctionDecl, ImportItem};
 
 /// A C string argument as UTF-8, with an error that names the call and the argument. `what`
@@ -188,6 +190,54 @@ pub unsafe fn read_items<'a>(
         .collect()
 }
 
+/// Writes `err` into a C error struct, cutting a long message at a character boundary and marking
+/// the cut.
+///
+/// # Safety
+/// `out` must be NULL or point to a writable `capreg_error`.
+pub unsafe fn write_c_error(out: *mut abi::capreg_error, err: &Error) {
+    if out.is_null() {
+        return;
+    }
+    let message = err.to_string();
+    let cut = fit_message(&message, abi::CAPREG_MESSAGE_CAPACITY - 1);
+    // SAFETY: the caller promises `out` is writable; we write the code and at most CAPACITY bytes.
+    unsafe {
+        (*out).code = err.code();
+        let dst = (*out).message.as_mut_ptr().cast::<u8>();
+        std::ptr::copy_nonoverlapping(cut.as_ptr(), dst, cut.len());
+        *dst.add(cut.len()) = 0;
+    }
+}
+
+/// Clears a C error struct to success.
+///
+/// # Safety
+/// `out` must be NULL or point to a writable `capreg_error`.
+pub unsafe fn clear_c_error(out: *mut abi::capreg_error) {
+    if !out.is_null() {
+        // SAFETY: the caller promises `out` is writable.
+        unsafe {
+            (*out).code = abi::CAPREG_OK;
+            (*out).message[0] = 0;
+        }
+    }
+}
+
+/// Fits `message` into `capacity` bytes; a cut is marked with how much was cut.
+pub fn fit_message(message: &str, capacity: usize) -> String {
+    if message.len() <= capacity {
+        return message.to_owned();
+    }
+    let mut keep = capacity.saturating_sub(48);
+    while !message.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    let mut out = message[..keep].to_owned();
+    let _ = write!(out, " [... {} more bytes cut]", message.len() - keep);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,5 +260,14 @@ mod tests {
             );
             assert_eq!(c_str(c"ok".as_ptr(), "t", "API name").unwrap(), "ok");
         }
+    }
+
+    #[test]
+    fn long_messages_are_cut_visibly() {
+        let long = "é".repeat(5000);
+        let cut = fit_message(&long, 4095);
+        assert!(cut.len() <= 4095);
+        assert!(cut.ends_with("more bytes cut]"));
+        assert_eq!(fit_message("short", 4095), "short");
     }
 }

@@ -42,7 +42,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use capreg_abi as abi;
 
-use crate::error::{clear_c_error, write_c_error, Error};
+use crate::error::Error;
+use crate::ffi::{clear_c_error, write_c_error};
 
 /// What a caught panic said, for the error message.
 pub fn panic_message(payload: &(dyn Any + Send)) -> &str {

@@ -9,140 +9,33 @@
 //! (a subscriber or a discovery may need the GIL, and a GIL holder may be waiting for the lock).
 
 use std::collections::HashMap;
-use std::ffi::CString;
 use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use capreg_abi as abi;
-use rustc_hash::{FxHashMap, FxHashSet};
-use semver::{Version, VersionReq};
+use rustc_hash::FxHashSet;
+use semver::VersionReq;
 
 use crate::error::{DiscoveryFailure, Error, Found, Mismatch, Missing, Origin};
 use crate::journal::{Journal, JournalEntry};
 use crate::signature::Signature;
 
-/// One version of one API, as a provider declares it (owned; the registry copies it).
-#[derive(Clone, Debug)]
-pub struct Declaration {
-    pub name: String,
-    pub version: String,
-    pub provider: String,
-    pub functions: Vec<FunctionDecl>,
-}
+mod inputs;
+mod published;
 
-/// One function of a [`Declaration`].
-#[derive(Clone, Debug)]
-pub struct FunctionDecl {
-    pub name: String,
-    pub signature: String,
-    pub since: String,
-    pub address: unsafe extern "C" fn(),
-    pub flags: u32,
-}
+use inputs::{check_name, parse_requirement};
+use published::{build_published, same_content};
+pub use published::{
+    Declaration, FunctionDecl, ImportItem, PublishedApi, PublishedFunction, Resolution,
+};
 
-/// One entry of a consumer's import table.
-#[derive(Clone, Copy, Debug)]
-pub struct ImportItem<'a> {
-    pub name: &'a str,
-    pub signature: &'a str,
-    pub optional: bool,
-}
-
-/// A published function. Its strings are kept as C strings too, for `describe`.
-#[derive(Debug)]
-pub struct PublishedFunction {
-    name: CString,
-    raw_signature: String,
-    signature: Signature,
-    canonical: CString,
-    since: Version,
-    since_c: CString,
-    flags: u32,
-    address: unsafe extern "C" fn(),
-}
-
-impl PublishedFunction {
-    pub fn name(&self) -> &str {
-        self.name.to_str().unwrap_or_default()
-    }
-    /// The canonical signature.
-    pub fn signature(&self) -> &str {
-        self.canonical.to_str().unwrap_or_default()
-    }
-    pub fn since(&self) -> &Version {
-        &self.since
-    }
-    pub fn deprecated(&self) -> bool {
-        self.flags & abi::CAPREG_DEPRECATED != 0
-    }
-    pub fn address(&self) -> unsafe extern "C" fn() {
-        self.address
-    }
-    pub fn info(&self) -> abi::capreg_function_info {
-        abi::capreg_function_info {
-            name: self.name.as_ptr(),
-            signature: self.canonical.as_ptr(),
-            since: self.since_c.as_ptr(),
-            flags: self.flags,
-        }
-    }
-}
-
-/// A published API version; `&'static` because it is never unpublished.
-#[derive(Debug)]
-pub struct PublishedApi {
-    name: CString,
-    version: Version,
-    version_c: CString,
-    provider: CString,
-    file: CString,
-    functions: Vec<PublishedFunction>,
-    /// Function name -> position; FxHash: names are short and chosen by the provider.
-    index: FxHashMap<String, usize>,
-}
-
-impl PublishedApi {
-    pub fn name(&self) -> &str {
-        self.name.to_str().unwrap_or_default()
-    }
-    pub fn version(&self) -> &Version {
-        &self.version
-    }
-    pub fn provider(&self) -> &str {
-        self.provider.to_str().unwrap_or_default()
-    }
-    /// The file its functions were loaded from, or "" when it cannot be told.
-    pub fn file(&self) -> &str {
-        self.file.to_str().unwrap_or_default()
-    }
-    pub fn functions(&self) -> &[PublishedFunction] {
-        &self.functions
-    }
-    pub fn function(&self, name: &str) -> Option<&PublishedFunction> {
-        self.index.get(name).map(|&i| &self.functions[i])
-    }
-    /// The opaque handle C callers hold.
-    pub fn handle(&'static self) -> *const abi::capreg_api {
-        (self as *const PublishedApi).cast()
-    }
-    pub fn info(&self) -> abi::capreg_api_info {
-        abi::capreg_api_info {
-            name: self.name.as_ptr(),
-            version: self.version_c.as_ptr(),
-            provider: self.provider.as_ptr(),
-            file: self.file.as_ptr(),
-            n_functions: self.functions.len(),
-        }
-    }
-}
-
-/// The outcome of a successful resolve.
-#[derive(Debug)]
-pub struct Resolution {
-    /// One entry per import item, in order; `None` only for an absent optional item.
-    pub pointers: Vec<abi::capreg_fn>,
-    /// Names of the deprecated functions resolved, for the caller to warn about.
-    pub deprecated: Vec<&'static str>,
+/// One call as the journal records it: which, who asked, for what API, and its requirement (a
+/// request) or the version it resolves against (a resolve).
+struct Call<'a> {
+    kind: &'static str,
+    requester: &'a str,
+    api: &'a str,
+    detail: &'a str,
 }
 
 #[derive(Default)]
@@ -276,34 +169,25 @@ impl Registry {
         requester: &str,
         discover: &mut dyn FnMut(&str) -> Result<String, DiscoveryFailure>,
     ) -> Result<&'static PublishedApi, Error> {
-        let started = Instant::now();
-        let result = self
-            .request_inner(api, requirement, requester, discover)
-            .map_err(|e| self.complete(e));
-        let elapsed_us = started.elapsed().as_micros() as u64;
-        self.journal.record(
-            "request",
+        let call = Call {
+            kind: "request",
             requester,
             api,
-            requirement,
-            result.is_ok(),
-            &|| match &result {
-                Ok(found) => format!("{} from '{}'", found.version(), found.provider()),
-                Err(e) => e.to_string(),
+            detail: requirement,
+        };
+        self.observed(
+            call,
+            || self.request_inner(api, requirement, requester, discover),
+            |found| format!("{} from '{}'", found.version(), found.provider()),
+            |found, elapsed_us| {
+                tracing::debug!(
+                    target: "capreg",
+                    api, requirement, requester,
+                    version = %found.version(), provider = found.provider(), elapsed_us,
+                    "request"
+                )
             },
-        );
-        match &result {
-            Ok(found) => tracing::debug!(
-                target: "capreg",
-                api, requirement, requester,
-                version = %found.version(), provider = found.provider(), elapsed_us,
-                "request"
-            ),
-            Err(e) => {
-                tracing::warn!(target: "capreg", api, requirement, requester, elapsed_us, error = %e, "request failed")
-            }
-        }
-        result
+        )
     }
 
     fn request_inner(
@@ -375,31 +259,60 @@ impl Registry {
         items: &[ImportItem<'_>],
         requirement: Option<&str>,
     ) -> Result<Resolution, Error> {
-        let started = Instant::now();
-        let result = self
-            .resolve_inner(api, requester, items, requirement)
-            .map_err(|e| self.complete(e));
-        let elapsed_us = started.elapsed().as_micros() as u64;
-        self.journal.record(
-            "resolve",
+        let version = api.version_c.to_string_lossy();
+        let call = Call {
+            kind: "resolve",
             requester,
-            api.name(),
-            &api.version_c.to_string_lossy(),
-            result.is_ok(),
-            &|| match &result {
-                Ok(r) => resolved_summary(items, &r.pointers),
-                Err(e) => e.to_string(),
-            },
-        );
-        match &result {
-            Ok(resolution) => {
+            api: api.name(),
+            detail: &version,
+        };
+        self.observed(
+            call,
+            || self.resolve_inner(api, requester, items, requirement),
+            |resolution| resolved_summary(items, &resolution.pointers),
+            |resolution, elapsed_us| {
                 tracing::debug!(target: "capreg", api = api.name(), version = %api.version(), requester, functions = items.len(), elapsed_us, "resolve");
                 for name in &resolution.deprecated {
                     tracing::warn!(target: "capreg", api = api.name(), version = %api.version(), requester, function = name, "deprecated function resolved");
                 }
-            }
+            },
+        )
+    }
+
+    /// Runs one request or resolve as the journal and tracing see it: times it, completes its
+    /// error, records the outcome in the journal (`summary` says what a success got), and logs
+    /// it (`log_ok` for a success; every failure the same way).
+    fn observed<T>(
+        &self,
+        call: Call<'_>,
+        run: impl FnOnce() -> Result<T, Error>,
+        summary: impl Fn(&T) -> String,
+        log_ok: impl FnOnce(&T, u64),
+    ) -> Result<T, Error> {
+        let started = Instant::now();
+        let result = run().map_err(|e| self.complete(e));
+        let elapsed_us = started.elapsed().as_micros() as u64;
+        let Call {
+            kind,
+            requester,
+            api,
+            detail,
+        } = call;
+        self.journal.record(
+            kind,
+            requester,
+            api,
+            detail,
+            result.is_ok(),
+            &|| match &result {
+                Ok(value) => summary(value),
+                Err(e) => e.to_string(),
+            },
+        );
+        match &result {
+            Ok(value) => log_ok(value, elapsed_us),
             Err(e) => {
-                tracing::warn!(target: "capreg", api = api.name(), requester, elapsed_us, error = %e, "resolve failed")
+                tracing::warn!(target: "capreg", api, detail, requester, elapsed_us, error = %e, "{kind} failed")
             }
         }
         result
@@ -634,167 +547,6 @@ fn resolved_summary(items: &[ImportItem<'_>], pointers: &[abi::capreg_fn]) -> St
         _ => text += &format!("; {} are optional and absent", absent.join(", ")),
     }
     text
-}
-
-fn same_content(a: &PublishedApi, b: &PublishedApi) -> bool {
-    a.functions.len() == b.functions.len()
-        && a.functions.iter().zip(&b.functions).all(|(x, y)| {
-            x.name == y.name
-                && x.signature == y.signature
-                && x.since == y.since
-                && x.flags == y.flags
-        })
-}
-
-/// API and requester names: non-empty, printable, no surrounding space. `what` names the
-/// argument (and who passed it), formatted only on failure.
-pub(crate) fn check_name(
-    call: &'static str,
-    what: impl std::fmt::Display,
-    name: &str,
-) -> Result<(), Error> {
-    if name.is_empty() {
-        return Err(Error::bad(call, format!("the {what} is empty")));
-    }
-    if name.trim() != name || name.chars().any(char::is_control) {
-        return Err(Error::bad(
-            call,
-            format!("the {what} {name:?} has control characters or surrounding spaces"),
-        ));
-    }
-    Ok(())
-}
-
-fn parse_requirement(
-    call: &'static str,
-    requirement: &str,
-    api: &str,
-    requester: &str,
-) -> Result<VersionReq, Error> {
-    if requirement.trim().is_empty() {
-        return Err(Error::bad(
-            call,
-            format!("'{requester}' gave an empty version requirement for API '{api}'; write one such as \"^1.2\" or \"*\""),
-        ));
-    }
-    VersionReq::parse(requirement).map_err(|e| {
-        Error::bad(
-            call,
-            format!("'{requester}' gave a malformed version requirement \"{requirement}\" for API '{api}': {e}; write one such as \"^1.2\" or \">=1.2, <3\""),
-        )
-    })
-}
-
-/// `1`, `1.2` and `1.2.3` are all accepted where a version is declared.
-pub(crate) fn parse_version(text: &str) -> Result<Version, semver::Error> {
-    let dots = text.matches('.').count();
-    let padded = match dots {
-        0 if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => format!("{text}.0.0"),
-        1 if text.bytes().all(|b| b.is_ascii_digit() || b == b'.') => format!("{text}.0"),
-        _ => text.to_owned(),
-    };
-    Version::parse(&padded)
-}
-
-fn build_published(decl: Declaration) -> Result<PublishedApi, Error> {
-    let bad = |problem: String| Error::bad("publish", problem);
-    check_name("publish", "API name", &decl.name)?;
-    check_name("publish", "provider", &decl.provider)?;
-    let who = format!("'{}' publishing API '{}'", decl.provider, decl.name);
-    let version = parse_version(&decl.version).map_err(|e| {
-        bad(format!(
-            "{who}: malformed version \"{}\": {e}",
-            decl.version
-        ))
-    })?;
-    let mut functions = Vec::with_capacity(decl.functions.len());
-    let mut index = FxHashMap::with_capacity_and_hasher(decl.functions.len(), Default::default());
-    for (i, f) in decl.functions.into_iter().enumerate() {
-        if f.name.is_empty() {
-            return Err(bad(format!(
-                "{who} {version}: function {i} has an empty name"
-            )));
-        }
-        if index.insert(f.name.clone(), i).is_some() {
-            return Err(bad(format!(
-                "{who} {version}: function '{}' is declared twice",
-                f.name
-            )));
-        }
-        let signature = Signature::parse(&f.signature)
-            .map_err(|e| bad(format!("{who} {version}: function '{}': {e}", f.name)))?;
-        let since = parse_version(&f.since).map_err(|e| {
-            bad(format!(
-                "{who} {version}: function '{}': malformed 'since' version \"{}\": {e}",
-                f.name, f.since
-            ))
-        })?;
-        if since > version {
-            return Err(bad(format!(
-                "{who} {version}: function '{}' says it was added in {since}, after this version",
-                f.name
-            )));
-        }
-        if f.flags & !abi::CAPREG_DEPRECATED != 0 {
-            return Err(bad(format!(
-                "{who} {version}: function '{}' has unknown flags {:#x}",
-                f.name, f.flags
-            )));
-        }
-        let nul = |s: &str, what: &str| {
-            CString::new(s).map_err(|_| bad(format!("{who} {version}: {what} contains a NUL byte")))
-        };
-        functions.push(PublishedFunction {
-            name: nul(&f.name, "a function name")?,
-            canonical: nul(&signature.to_string(), "a signature")?,
-            raw_signature: f.signature,
-            signature,
-            since_c: nul(&since.to_string(), "a version")?,
-            since,
-            flags: f.flags,
-            address: f.address,
-        });
-    }
-    let file = functions
-        .first()
-        .map(|f| file_of(f.address))
-        .unwrap_or_default();
-    let c =
-        |s: &str| CString::new(s).map_err(|_| bad(format!("{who}: a name contains a NUL byte")));
-    Ok(PublishedApi {
-        name: c(&decl.name)?,
-        version_c: c(&version.to_string())?,
-        version,
-        provider: c(&decl.provider)?,
-        file: c(&file)?,
-        functions,
-        index,
-    })
-}
-
-/// The shared object a function lives in (`dladdr`), or "" if the platform can't tell.
-fn file_of(address: unsafe extern "C" fn()) -> String {
-    #[cfg(unix)]
-    {
-        let mut info = std::mem::MaybeUninit::<libc::Dl_info>::zeroed();
-        // SAFETY: dladdr only reads the address and fills `info`; zeroed is a valid Dl_info.
-        let found = unsafe { libc::dladdr(address as *const libc::c_void, info.as_mut_ptr()) };
-        if found != 0 {
-            // SAFETY: dladdr succeeded, so `info` is initialised.
-            let info = unsafe { info.assume_init() };
-            if !info.dli_fname.is_null() {
-                // SAFETY: dli_fname is a NUL-terminated path owned by the dynamic loader.
-                let name = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) };
-                let path = std::path::Path::new(name.to_str().unwrap_or_default());
-                return std::fs::canonicalize(path)
-                    .unwrap_or_else(|_| path.to_path_buf())
-                    .display()
-                    .to_string();
-            }
-        }
-    }
-    let _ = address;
-    String::new()
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use super::published::file_of;
 use super::*;
 
 // Cannot panic: empty.
