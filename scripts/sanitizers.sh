@@ -51,10 +51,12 @@ for bug in "canary_heap_overflow(4):heap-buffer-overflow" "canary_signed_overflo
     fi
 done
 
-# The stub checks (type checking) and the source scan of extern "C" fns run nothing native.
+# The stub checks (type checking) and the source scan of extern "C" fns run nothing native; the
+# RSS bounds do not hold under ASan, whose quarantine keeps freed memory by design (valgrind
+# below is this lane's memory check).
 log "sanitizers: pytest with the instrumented C extensions (ASan + UBSan preloaded)"
 (cd tests && env "${SAN_ENV[@]}" "$ASAN_VENV/bin/python" -m pytest -q -p no:cacheprovider \
-    -c "$ROOT/pyproject.toml" --rootdir "$ROOT" "$ROOT/tests" -k "not stub and not extern_c")
+    -c "$ROOT/pyproject.toml" --rootdir "$ROOT" "$ROOT/tests" -k "not stub and not extern_c and not memory_bounds")
 
 log "valgrind: bytes definitely lost must not grow with the rounds of the workload"
 lost_after() {

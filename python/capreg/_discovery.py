@@ -5,12 +5,28 @@ from __future__ import annotations
 GROUP = "capreg.apis"
 
 
-def entry_points(api: str | None = None) -> list[tuple[str, str, str]]:
-    """``(name, distribution, value)`` for each entry point of the group (named ``api``, if given).
+# The whole group, listed once, with the state of sys.path it was listed under.
+_listed: "tuple[tuple[tuple[str, int | None], ...], list[tuple[str, str, str]]] | None" = None
 
-    Walks distributions rather than calling ``importlib.metadata.entry_points()`` so that the
-    distribution's name is known on every Python from 3.9 on.
-    """
+
+def _path_state() -> "tuple[tuple[str, int | None], ...]":
+    """``sys.path`` with each folder's modification time: installing a distribution adds a folder
+    (its ``.dist-info``) to one of them, which changes that folder's time."""
+    import os
+    import sys
+
+    state: list[tuple[str, int | None]] = []
+    for entry in sys.path:
+        try:
+            state.append((entry, os.stat(entry or ".").st_mtime_ns))
+        except OSError:
+            state.append((entry, None))
+    return tuple(state)
+
+
+def _scan() -> list[tuple[str, str, str]]:
+    """Walks distributions rather than calling ``importlib.metadata.entry_points()`` so that the
+    distribution's name is known on every Python from 3.9 on."""
     from importlib import metadata
 
     found = []
@@ -18,7 +34,7 @@ def entry_points(api: str | None = None) -> list[tuple[str, str, str]]:
     for dist in metadata.distributions():
         name = dist.metadata["Name"] or "?"
         for ep in dist.entry_points:
-            if ep.group != GROUP or (api is not None and ep.name != api):
+            if ep.group != GROUP:
                 continue
             key = (ep.name, ep.value)
             if key in seen:  # the same distribution seen twice on sys.path
@@ -26,6 +42,21 @@ def entry_points(api: str | None = None) -> list[tuple[str, str, str]]:
             seen.add(key)
             found.append((ep.name, name, ep.value))
     return found
+
+
+def entry_points(api: str | None = None) -> list[tuple[str, str, str]]:
+    """``(name, distribution, value)`` for each entry point of the group (named ``api``, if given).
+
+    The group is listed once and listed again only when ``sys.path`` or one of its folders has
+    changed since, so a request for a name nobody declares costs a few ``stat`` calls, not a walk
+    over every installed distribution, and a distribution installed while the process runs (by
+    ``pip`` in a subprocess, say) is seen at the next request.
+    """
+    global _listed
+    state = _path_state()
+    if _listed is None or _listed[0] != state:
+        _listed = (state, _scan())
+    return [ep for ep in _listed[1] if api is None or ep[0] == api]
 
 
 def distribution_of(file: str) -> str | None:

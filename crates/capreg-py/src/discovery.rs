@@ -3,7 +3,7 @@
 //! `importlib.import_module` imports the parents first) or as `module:attribute`, where the
 //! attribute is the path of a Python-free provider library to load.
 
-use capreg::DiscoveryFailure;
+use capreg::{Discovered, DiscoveryFailure};
 use pyo3::prelude::*;
 
 use crate::state::REGISTRY;
@@ -31,23 +31,25 @@ fn entry_points(py: Python<'_>, api: Option<&str>) -> PyResult<Vec<EntryPoint>> 
 }
 
 /// Discovery from a caller that may or may not hold the GIL.
-pub fn discover_from_any_thread(api: &str) -> Result<String, DiscoveryFailure> {
+pub fn discover_from_any_thread(api: &str) -> Result<Discovered, DiscoveryFailure> {
     Python::try_attach(|py| discover(py, api)).unwrap_or_else(|| {
-        Ok("Python is not running (not initialised, or finalizing), so no provider could be imported".to_owned())
+        Ok(Discovered::Undeclared("Python is not running (not initialised, or finalizing), so no provider could be imported".to_owned()))
     })
 }
 
 /// Imports or loads every provider that declares `api`; says what it did, or why it could not
-/// (the registry names the request in the error).
-pub fn discover(py: Python<'_>, api: &str) -> Result<String, DiscoveryFailure> {
+/// (the registry names the request in the error). The entry points are listed from
+/// `capreg._discovery`'s cache, which lists them again only when `sys.path` or one of its
+/// folders changed (a distribution was installed): an unknown name costs no scan.
+pub fn discover(py: Python<'_>, api: &str) -> Result<Discovered, DiscoveryFailure> {
     let internal = |e: PyErr| DiscoveryFailure::Internal {
         problem: format!("listing the entry points of group 'capreg.apis' failed: {e}"),
     };
     let candidates = entry_points(py, Some(api)).map_err(internal)?;
     if candidates.is_empty() {
-        return Ok(format!(
+        return Ok(Discovered::Undeclared(format!(
             "no installed distribution declares '{api}' in the entry-point group 'capreg.apis', and no imported module published it"
-        ));
+        )));
     }
     let mut done = Vec::new();
     for ep in &candidates {
@@ -62,14 +64,14 @@ pub fn discover(py: Python<'_>, api: &str) -> Result<String, DiscoveryFailure> {
         ));
     }
     let published = !REGISTRY.versions(api).is_empty();
-    Ok(if published {
+    Ok(Discovered::Loaded(if published {
         format!("loaded {}", done.join(", "))
     } else {
         format!(
             "loaded {}, but none of them published an API named '{api}'",
             done.join(", ")
         )
-    })
+    }))
 }
 
 /// The installed distribution whose RECORD lists `file`, for providers no discovery vouched for

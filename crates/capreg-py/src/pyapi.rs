@@ -2,7 +2,8 @@
 
 use capreg::{Error, ImportItem, PublishedApi};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyString};
+use std::borrow::Cow;
 
 use crate::logging::GilMarker;
 use crate::state::REGISTRY;
@@ -13,6 +14,33 @@ fn entry<T>(py: Python<'_>, call: &'static str, body: impl FnOnce() -> PyResult<
     capreg::python::check_interpreter(py, call).map_err(|e| errors::to_pyerr(py, &e))?;
     let _marker = GilMarker::new();
     body()
+}
+
+/// A `str` argument as UTF-8. A lone surrogate (`"\ud800"`) cannot cross to C: it is a bad
+/// argument, raised as capreg's `BadArgumentError` naming the call and the argument.
+fn utf8<'a>(
+    py: Python<'_>,
+    call: &'static str,
+    what: &str,
+    text: &'a Bound<'_, PyString>,
+) -> PyResult<Cow<'a, str>> {
+    text.to_cow().map_err(|_| {
+        let shown: String = text
+            .to_string_lossy()
+            .chars()
+            .take(60)
+            .collect::<String>();
+        errors::to_pyerr(
+            py,
+            &Error::BadArgument {
+                call,
+                problem: format!(
+                    "the {what} {shown:?} holds a lone surrogate (shown as U+FFFD), which no C caller \
+                     could pass: use a str that encodes as UTF-8"
+                ),
+            },
+        )
+    })
 }
 
 /// One function of a published API.
@@ -93,11 +121,19 @@ impl Api {
     }
 
     /// The address of function `name`, checked against `signature` (for ctypes or cffi).
-    fn address(&self, py: Python<'_>, name: &str, signature: &str) -> PyResult<usize> {
+    fn address(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyString>,
+        signature: &Bound<'_, PyString>,
+    ) -> PyResult<usize> {
         entry(py, "address", || {
+            let name = utf8(py, "address", "function name", name)?;
+            let signature = utf8(py, "address", "signature", signature)?;
+            let name = name.as_ref();
             let item = [ImportItem {
                 name,
-                signature,
+                signature: &signature,
                 optional: false,
             }];
             let resolution = REGISTRY
@@ -155,8 +191,18 @@ impl Api {
 
 /// The highest published version of `api` satisfying `requirement`; discovers its provider.
 #[pyfunction]
-fn request(py: Python<'_>, api: &str, requirement: &str, requester: &str) -> PyResult<Api> {
+fn request(
+    py: Python<'_>,
+    api: &Bound<'_, PyString>,
+    requirement: &Bound<'_, PyString>,
+    requester: &Bound<'_, PyString>,
+) -> PyResult<Api> {
     entry(py, "request", || {
+        let api = utf8(py, "request", "API name", api)?;
+        let requirement = utf8(py, "request", "version requirement", requirement)?;
+        let requester = utf8(py, "request", "requester", requester)?;
+        let (api, requirement, requester) =
+            (api.as_ref(), requirement.as_ref(), requester.as_ref());
         let found = REGISTRY
             .request(api, requirement, requester, &mut |name| {
                 discovery::discover(py, name)
@@ -171,8 +217,10 @@ fn request(py: Python<'_>, api: &str, requirement: &str, requester: &str) -> PyR
 
 /// Every published version of `api`, ascending; discovers its provider if none is published.
 #[pyfunction]
-fn describe(py: Python<'_>, api: &str) -> PyResult<Vec<Api>> {
+fn describe(py: Python<'_>, api: &Bound<'_, PyString>) -> PyResult<Vec<Api>> {
     entry(py, "describe", || {
+        let api = utf8(py, "describe", "API name", api)?;
+        let api = api.as_ref();
         if REGISTRY.versions(api).is_empty() {
             REGISTRY
                 .request(api, "*", "capreg.describe", &mut |name| {

@@ -1,7 +1,9 @@
 //! What each consumer asked for and what it got: the memory behind `python -m capreg check`.
 //!
 //! One entry per (kind, requester, API, requirement or version), updated in place, so a consumer
-//! that resolves in a loop costs one lock and one hash lookup per call, never a new entry.
+//! that resolves in a loop costs one lock and one hash lookup per call, never a new entry. It is
+//! bounded in entries ([`CAPACITY`]) and in bytes ([`JOURNAL_BYTES`]); beyond, new entries are
+//! counted, not kept.
 
 use std::collections::hash_map::{DefaultHasher, Entry as MapEntry};
 use std::collections::HashMap;
@@ -10,6 +12,44 @@ use std::sync::Mutex;
 
 /// At most this many distinct entries are kept; later new ones are counted, not stored.
 const CAPACITY: usize = 4096;
+
+/// At most this many bytes of entries are kept (strings and the entry itself): names and
+/// requirements come from callers, and each is already within its length limit, but thousands
+/// of distinct ones must not hold more than this. A message kept is cut to [`MESSAGE_BYTES`].
+pub const JOURNAL_BYTES: usize = 4 << 20;
+
+/// The longest outcome or error message an entry keeps (as a C `capreg_error` holds).
+const MESSAGE_BYTES: usize = 4096;
+
+/// What an entry costs, erring high.
+fn cost(entry: &JournalEntry) -> usize {
+    std::mem::size_of::<JournalEntry>()
+        + 64
+        + entry.requester.len()
+        + entry.api.len()
+        + entry.detail.len()
+        + entry.outcome.as_ref().map_or(0, String::len)
+        + entry.error.as_ref().map_or(0, String::len)
+}
+
+/// A name or requirement as an entry keeps it: those over their limits were refused, and the
+/// entry says so without holding all of them.
+fn kept_name(text: &str) -> String {
+    if text.len() <= 300 {
+        text.to_owned()
+    } else {
+        crate::ffi::fit_message(text, 300)
+    }
+}
+
+/// A message as an entry keeps it.
+fn kept(message: String) -> String {
+    if message.len() <= MESSAGE_BYTES {
+        message
+    } else {
+        crate::ffi::fit_message(&message, MESSAGE_BYTES)
+    }
+}
 
 /// One remembered request or resolve.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,6 +77,7 @@ pub struct Journal {
 struct State {
     seq: u64,
     dropped: u64,
+    bytes: usize,
     entries: HashMap<u64, JournalEntry>,
 }
 
@@ -55,35 +96,55 @@ impl Journal {
         let mut hasher = DefaultHasher::new();
         (kind, requester, api, detail).hash(&mut hasher);
         let key = hasher.finish();
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let state = &mut *guard;
         state.seq += 1;
         let seq = state.seq;
-        let len = state.entries.len();
+        let (len, bytes) = (state.entries.len(), state.bytes);
+        let message = || kept(describe());
         match state.entries.entry(key) {
             MapEntry::Occupied(mut e) => {
                 let entry = e.get_mut();
                 entry.seq = seq;
+                let before = cost(entry);
                 match ok {
                     true if entry.error.is_none() => {}
-                    true => (entry.outcome, entry.error) = (Some(describe()), None),
-                    false => (entry.outcome, entry.error) = (None, Some(describe())),
+                    true => (entry.outcome, entry.error) = (Some(message()), None),
+                    false => (entry.outcome, entry.error) = (None, Some(message())),
                 }
+                if bytes - before + cost(entry) > JOURNAL_BYTES {
+                    // Full: the entry stays, its message does not.
+                    let note = Some("(not kept: the journal is full)".to_owned());
+                    match ok {
+                        true => entry.outcome = note,
+                        false => entry.error = note,
+                    }
+                }
+                let after = cost(entry);
+                state.bytes = bytes - before + after;
             }
             MapEntry::Vacant(e) if len < CAPACITY => {
                 let (outcome, error) = if ok {
-                    (Some(describe()), None)
+                    (Some(message()), None)
                 } else {
-                    (None, Some(describe()))
+                    (None, Some(message()))
                 };
-                e.insert(JournalEntry {
+                let entry = JournalEntry {
                     seq,
                     kind,
-                    requester: requester.to_owned(),
-                    api: api.to_owned(),
-                    detail: detail.to_owned(),
+                    requester: kept_name(requester),
+                    api: kept_name(api),
+                    detail: kept_name(detail),
                     outcome,
                     error,
-                });
+                };
+                let added = cost(&entry);
+                if bytes + added <= JOURNAL_BYTES {
+                    e.insert(entry);
+                    state.bytes = bytes + added;
+                } else {
+                    state.dropped += 1;
+                }
             }
             MapEntry::Vacant(_) => state.dropped += 1,
         }

@@ -35,7 +35,7 @@ pub use pyo3;
 
 pub use declare::ApiDeclaration;
 pub use error::{DiscoveryFailure, Error, Origin};
-pub use registry::{Declaration, FunctionDecl, ImportItem, PublishedApi, Registry};
+pub use registry::{Declaration, Discovered, FunctionDecl, ImportItem, PublishedApi, Registry};
 pub use signature::{CType, ExternFn, Signature, Type};
 
 #[cfg(feature = "python")]

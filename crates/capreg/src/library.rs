@@ -114,7 +114,7 @@ pub unsafe fn import_from_library(
         path.display()
     );
     let api = registry.request(spec.api, spec.requirement, spec.requester, &mut |_| {
-        Ok(searched.clone())
+        Ok(crate::Discovered::Undeclared(searched.clone()))
     })?;
     let resolution = registry.resolve(
         api,

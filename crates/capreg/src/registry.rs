@@ -23,11 +23,25 @@ use crate::signature::Signature;
 mod inputs;
 mod published;
 
-use inputs::{check_name, parse_requirement};
+use inputs::{check_length, check_name, parse_requirement};
+pub use inputs::{MAX_NAME_BYTES, MAX_REQUIREMENT_BYTES, MAX_VERSION_BYTES};
 use published::{build_published, same_content};
 pub use published::{
     Declaration, FunctionDecl, ImportItem, PublishedApi, PublishedFunction, Resolution,
 };
+
+/// What a discovery did for an API name the registry has no version of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Discovered {
+    /// It imported or loaded the providers that declare the name (what it did, in words). The
+    /// registry keeps this, once per name: names with entry points are as few as the installed
+    /// distributions make them.
+    Loaded(String),
+    /// No installed distribution declares the name (why not, in words, for the error). Nothing is
+    /// kept, so requests for unknown names cost no memory; the next request asks again, which a
+    /// discovery answers cheaply unless something was installed since.
+    Undeclared(String),
+}
 
 /// One call as the journal records it: which, who asked, for what API, and its requirement (a
 /// request) or the version it resolves against (a resolve).
@@ -167,7 +181,7 @@ impl Registry {
         api: &str,
         requirement: &str,
         requester: &str,
-        discover: &mut dyn FnMut(&str) -> Result<String, DiscoveryFailure>,
+        discover: &mut dyn FnMut(&str) -> Result<Discovered, DiscoveryFailure>,
     ) -> Result<&'static PublishedApi, Error> {
         let call = Call {
             kind: "request",
@@ -195,7 +209,7 @@ impl Registry {
         api: &str,
         requirement: &str,
         requester: &str,
-        discover: &mut dyn FnMut(&str) -> Result<String, DiscoveryFailure>,
+        discover: &mut dyn FnMut(&str) -> Result<Discovered, DiscoveryFailure>,
     ) -> Result<&'static PublishedApi, Error> {
         check_name("request", "requester", requester)?;
         check_name(
@@ -207,15 +221,24 @@ impl Registry {
         if let Some(hit) = self.best_match(api, &req) {
             return Ok(hit);
         }
-        let needs_discovery = !self.read().discovered.contains_key(api);
-        if needs_discovery {
+        let mut undeclared = None;
+        if !self.read().discovered.contains_key(api) {
             let started = Instant::now();
-            let what =
+            let outcome =
                 discover(api).map_err(|failure| failure.into_error(api, requirement, requester))?;
-            tracing::info!(target: "capreg", api, requester, elapsed_us = started.elapsed().as_micros() as u64, outcome = %what, "discovery");
-            self.write().discovered.insert(api.to_owned(), what);
-            if let Some(hit) = self.best_match(api, &req) {
-                return Ok(hit);
+            let elapsed_us = started.elapsed().as_micros() as u64;
+            match outcome {
+                Discovered::Loaded(what) => {
+                    tracing::info!(target: "capreg", api, requester, elapsed_us, outcome = %what, "discovery");
+                    self.write().discovered.insert(api.to_owned(), what);
+                    if let Some(hit) = self.best_match(api, &req) {
+                        return Ok(hit);
+                    }
+                }
+                Discovered::Undeclared(why) => {
+                    tracing::debug!(target: "capreg", api, requester, elapsed_us, outcome = %why, "discovery");
+                    undeclared = Some(why);
+                }
             }
         }
         let state = self.read();
@@ -230,10 +253,8 @@ impl Registry {
                 api: api.to_owned(),
                 requirement: requirement.to_owned(),
                 requester: requester.to_owned(),
-                discovery: state
-                    .discovered
-                    .get(api)
-                    .cloned()
+                discovery: undeclared
+                    .or_else(|| state.discovered.get(api).cloned())
                     .unwrap_or_else(|| "no discovery was possible here".to_owned()),
             }),
         }
@@ -337,6 +358,12 @@ impl Registry {
                     format!("import item {i} of '{requester}' has an empty name"),
                 ));
             }
+            check_length(
+                "resolve",
+                format_args!("name of import item {i} of '{requester}'"),
+                item.name,
+                MAX_NAME_BYTES,
+            )?;
             let Some(function) = api.function(item.name) else {
                 if item.optional {
                     pointers.push(None);

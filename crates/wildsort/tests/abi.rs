@@ -14,7 +14,9 @@ fn resolve(name: &str, signature: &str) -> unsafe extern "C" fn() {
         .publish(wildsort::WILDSORT_1.declaration())
         .unwrap();
     let api = registry
-        .request("wildsort", "^1.0", "tests", &mut |_| Ok(String::new()))
+        .request("wildsort", "^1.0", "tests", &mut |_| {
+            Ok(capreg::Discovered::Undeclared(String::new()))
+        })
         .unwrap();
     let item = [ImportItem {
         name,

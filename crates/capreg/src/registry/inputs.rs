@@ -1,12 +1,51 @@
-//! What callers hand the registry, checked before anything is stored: names, versions and
-//! requirements, each refused with an error that names the argument and who passed it.
+//! What callers hand the registry, checked before anything is stored or parsed: names,
+//! versions and requirements, each within a documented length, each refused with an error that
+//! names the argument, who passed it and the limit.
 
 use semver::{Version, VersionReq};
 
 use crate::error::Error;
 
-/// API and requester names: non-empty, printable, no surrounding space. `what` names the
-/// argument (and who passed it), formatted only on failure.
+/// The longest name capreg takes, in bytes: an API, provider, requester or function name.
+/// Dotted module paths and C identifiers stay far below it.
+pub const MAX_NAME_BYTES: usize = 256;
+
+/// The longest declared version (`1.4.0`, `2.0.0-rc.1+build.5`), in bytes.
+pub const MAX_VERSION_BYTES: usize = 64;
+
+/// The longest version requirement (`>=1.2, <3`), in bytes.
+pub const MAX_REQUIREMENT_BYTES: usize = 256;
+
+/// `text` as an error quotes it: whole when short, else its first 60 characters and its length.
+pub(crate) fn quoted(text: &str) -> String {
+    match text.char_indices().nth(60) {
+        Some((cut, _)) => format!("{:?}... ({} bytes)", &text[..cut], text.len()),
+        None => format!("{text:?}"),
+    }
+}
+
+/// Refuses `text` over `limit` bytes, naming the argument and the limit.
+pub(crate) fn check_length(
+    call: &'static str,
+    what: impl std::fmt::Display,
+    text: &str,
+    limit: usize,
+) -> Result<(), Error> {
+    if text.len() > limit {
+        return Err(Error::bad(
+            call,
+            format!(
+                "the {what} {} is {} bytes long, over capreg's limit of {limit} bytes",
+                quoted(text),
+                text.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// API, provider and requester names: non-empty, at most [`MAX_NAME_BYTES`], printable, no
+/// surrounding space. `what` names the argument (and who passed it), formatted only on failure.
 pub(crate) fn check_name(
     call: &'static str,
     what: impl std::fmt::Display,
@@ -15,10 +54,14 @@ pub(crate) fn check_name(
     if name.is_empty() {
         return Err(Error::bad(call, format!("the {what} is empty")));
     }
+    check_length(call, &what, name, MAX_NAME_BYTES)?;
     if name.trim() != name || name.chars().any(char::is_control) {
         return Err(Error::bad(
             call,
-            format!("the {what} {name:?} has control characters or surrounding spaces"),
+            format!(
+                "the {what} {} has control characters or surrounding spaces",
+                quoted(name)
+            ),
         ));
     }
     Ok(())
@@ -30,6 +73,12 @@ pub(crate) fn parse_requirement(
     api: &str,
     requester: &str,
 ) -> Result<VersionReq, Error> {
+    check_length(
+        call,
+        format_args!("version requirement of '{requester}' for API '{api}'"),
+        requirement,
+        MAX_REQUIREMENT_BYTES,
+    )?;
     if requirement.trim().is_empty() {
         return Err(Error::bad(
             call,
@@ -44,7 +93,8 @@ pub(crate) fn parse_requirement(
     })
 }
 
-/// `1`, `1.2` and `1.2.3` are all accepted where a version is declared.
+/// `1`, `1.2` and `1.2.3` are all accepted where a version is declared. The caller checks the
+/// length first ([`MAX_VERSION_BYTES`]).
 pub(crate) fn parse_version(text: &str) -> Result<Version, semver::Error> {
     let dots = text.matches('.').count();
     let padded = match dots {

@@ -8,7 +8,7 @@ use capreg_abi as abi;
 use rustc_hash::FxHashMap;
 use semver::Version;
 
-use super::inputs::{check_name, parse_version};
+use super::inputs::{check_length, check_name, parse_version, MAX_NAME_BYTES, MAX_VERSION_BYTES};
 use crate::error::Error;
 use crate::signature::Signature;
 
@@ -151,6 +151,12 @@ pub(super) fn build_published(decl: Declaration) -> Result<PublishedApi, Error> 
     check_name("publish", "API name", &decl.name)?;
     check_name("publish", "provider", &decl.provider)?;
     let who = format!("'{}' publishing API '{}'", decl.provider, decl.name);
+    check_length(
+        "publish",
+        format_args!("version of {who}"),
+        &decl.version,
+        MAX_VERSION_BYTES,
+    )?;
     let version = parse_version(&decl.version).map_err(|e| {
         bad(format!(
             "{who}: malformed version \"{}\": {e}",
@@ -165,6 +171,18 @@ pub(super) fn build_published(decl: Declaration) -> Result<PublishedApi, Error> 
                 "{who} {version}: function {i} has an empty name"
             )));
         }
+        check_length(
+            "publish",
+            format_args!("name of function {i} of {who} {version}"),
+            &f.name,
+            MAX_NAME_BYTES,
+        )?;
+        check_length(
+            "publish",
+            format_args!("'since' of function '{}' of {who} {version}", f.name),
+            &f.since,
+            MAX_VERSION_BYTES,
+        )?;
         if index.insert(f.name.clone(), i).is_some() {
             return Err(bad(format!(
                 "{who} {version}: function '{}' is declared twice",

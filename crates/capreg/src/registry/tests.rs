@@ -44,8 +44,8 @@ fn mathkit(version: &str) -> Declaration {
     )
 }
 
-fn no_discovery(_: &str) -> Result<String, DiscoveryFailure> {
-    Ok("no discovery in this test".into())
+fn no_discovery(_: &str) -> Result<Discovered, DiscoveryFailure> {
+    Ok(Discovered::Undeclared("no discovery in this test".into()))
 }
 
 fn item<'a>(name: &'a str, signature: &'a str) -> ImportItem<'a> {
@@ -125,16 +125,16 @@ fn another_provider_cannot_take_a_major() {
 }
 
 #[test]
-fn discovery_runs_once_and_only_when_needed() {
+fn discovery_that_loaded_runs_once_and_only_when_needed() {
     let reg = Registry::new();
     let calls = AtomicUsize::new(0);
     let mut discover = |_: &str| {
         calls.fetch_add(1, Ordering::SeqCst);
-        Ok("looked everywhere".to_owned())
+        Ok(Discovered::Loaded("imported ghost_provider".to_owned()))
     };
     let err = reg.request("ghost", "^1", "t", &mut discover).unwrap_err();
     assert!(
-        matches!(&err, Error::NotFound { discovery, .. } if discovery == "looked everywhere"),
+        matches!(&err, Error::NotFound { discovery, .. } if discovery == "imported ghost_provider"),
         "{err:?}"
     );
     reg.request("ghost", "^1", "t", &mut discover).unwrap_err();
@@ -149,13 +149,35 @@ fn discovery_runs_once_and_only_when_needed() {
 }
 
 #[test]
+fn an_undeclared_name_is_not_kept() {
+    let reg = Registry::new();
+    let calls = AtomicUsize::new(0);
+    let mut discover = |_: &str| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        Ok(Discovered::Undeclared("nobody declares it".to_owned()))
+    };
+    for i in 0..100 {
+        let err = reg
+            .request(&format!("ghost{i}"), "^1", "t", &mut discover)
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::NotFound { discovery, .. } if discovery == "nobody declares it"),
+            "{err:?}"
+        );
+    }
+    // Asked each time (the discovery answers from its own cache), and nothing kept.
+    assert_eq!(calls.load(Ordering::SeqCst), 100);
+    assert!((0..100).all(|i| reg.discovery_note(&format!("ghost{i}")).is_none()));
+}
+
+#[test]
 fn discovery_can_publish() {
     let reg = Arc::new(Registry::new());
     let inner = reg.clone();
     let mut discover = move |api: &str| {
         inner
             .publish(mathkit("1.1.0"))
-            .map(|_| format!("imported the provider of {api}"))
+            .map(|_| Discovered::Loaded(format!("imported the provider of {api}")))
             .map_err(|e| DiscoveryFailure::Internal {
                 problem: e.to_string(),
             })
