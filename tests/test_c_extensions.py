@@ -456,53 +456,94 @@ def test_bad_publishes_published_nothing(bad_publishes):
 # ---- Publication rules ------------------------------------------------------------------------
 
 
-def test_conflict_names_both_providers(cc, tools):
+def test_an_owned_name_is_refused_to_another_module_naming_both(cc, tools):
+    # cstrings belongs, through capreg-test-cprovider's entry point, to PROVIDER: _tools (of the
+    # same distribution) may not publish it, under its own name or under PROVIDER's.
     functions = [("fnv1a64", "uint64_t (const void *, size_t)", "1.0.0", False)]
-    code, message = tools.publish("cstrings", "1.5.0", "someone_else", functions)
+    tools_file = os.path.realpath(tools.__file__)
+    provider_file = os.path.realpath(importlib.import_module(PROVIDER).__file__)
+
+    code, message = tools.publish("cstrings", "1.5.0", TOOLS, functions)
     assert code == 5
-    assert_mentions(message, "cstrings", "someone_else", PROVIDER)
+    assert_mentions(
+        message,
+        f"API 'cstrings' 1.5.0 cannot be published as '{TOOLS}'",
+        f"its functions are in {tools_file} (the module '{TOOLS}')",
+        "the name 'cstrings' belongs to the distribution 'capreg-test-cprovider'",
+        f"its entry point 'cstrings = {PROVIDER}' (group 'capreg.apis')",
+        f"provider '{PROVIDER}' (file {provider_file})",
+        # One distribution ships both: uninstalling it is no fix.
+        "Fix: 'capreg-test-cprovider' ships both",
+    )
+    assert "pip uninstall" not in message, message
 
+    # Posing as the owner: the owner's name, but not the owner's file.
     with pytest.raises(capreg.ConflictError) as caught:
-        tools.publish_py("cstrings", "1.6.0", "someone_else", functions)
-    assert_mentions(str(caught.value), "someone_else", PROVIDER)
+        tools.publish_py("cstrings", "1.6.0", PROVIDER, functions)
+    assert_mentions(
+        str(caught.value),
+        f"its functions are in {tools_file}",
+        f"but '{PROVIDER}' is the file {provider_file}",
+        f"make '{TOOLS}' declare itself as the provider of 'cstrings'",
+    )
+    assert (caught.value.api, caught.value.provider, caught.value.found_version, caught.value.file) == (
+        "cstrings",
+        PROVIDER,
+        "1.6.0",
+        tools_file,
+    )
 
-    assert [a.version for a in capreg.describe("cstrings")] == ["1.1.0"]
+    assert [(a.version, a.provider) for a in capreg.describe("cstrings")] == [("1.1.0", PROVIDER)]
 
 
 def test_a_conflict_names_the_distributions_that_installed_the_files(tmp_path):
-    # No discovery runs here (the provider is imported directly), so only the files can tell
-    # which distributions to name: the one whose RECORD lists each file, or plainly none.
+    # Two real modules publish one unowned name: _tools, and a copy of it loaded from a folder
+    # no distribution installed, under a module name of its own. The first keeps the major; the
+    # error names both, and the distribution of each file (RECORD), or plainly none.
     out = run_python(
         f"""
-        import importlib.util, os, shutil
+        import importlib.util, os, shutil, sys
         import capreg
-        import {PROVIDER}
         import {TOOLS} as tools
         functions = [("fnv1a64", "uint64_t (const void *, size_t)", "1.0.0", False)]
-        print(tools.publish("cstrings", "1.5.0", "acme", functions)[1])
-        print("----")
+        assert tools.publish("ctest_first_come", "1.0.0", {TOOLS!r}, functions) == (0, "")
         copy = os.path.join({str(tmp_path)!r}, os.path.basename(tools.__file__))
         shutil.copy(tools.__file__, copy)
         spec = importlib.util.spec_from_file_location("_tools", copy)
         stray = importlib.util.module_from_spec(spec)
+        sys.modules["_tools"] = stray
         spec.loader.exec_module(stray)
-        print(stray.publish("cstrings", "1.6.0", "stray", functions)[1])
+        print(stray.publish("ctest_first_come", "1.1.0", "_tools", functions)[1])
         print("----")
-        print(copy)
+        # The copy posing as the module it was copied from: refused, and the fix deletes it.
+        print(stray.publish("ctest_stale_copy", "1.0.0", {TOOLS!r}, functions)[1])
+        print("----")
+        print(os.path.realpath(copy))
+        print(os.path.realpath(tools.__file__))
         """
     )
     assert out.returncode == 0, out.stderr
-    listed, unlisted, copy = out.stdout.split("----\n")
-    # Both files are in capreg-test-cprovider's RECORD; its top package is capreg_test_cprovider.
-    assert_mentions(listed, "'acme' cannot publish API 'cstrings' 1.5.0", PROVIDER)
-    assert "pip uninstall capreg-test-cprovider or pip uninstall capreg-test-cprovider" in listed, listed
-    assert "pip uninstall capreg_test_cprovider" not in listed, listed
-    copy = copy.strip()
+    conflict, stale, files = out.stdout.split("----\n")
+    copy, tools_file = files.split()
+    assert_mentions(
+        conflict,
+        "'_tools' cannot publish API 'ctest_first_come' 1.1.0",
+        f"ctest_first_come 1.0.0 from '{TOOLS}' (file {tools_file})",
+        "one provider module owns each name and major version",
+    )
     assert (
-        f"remove whatever installed 'stray' (no installed distribution lists its file {os.path.realpath(copy)} in its RECORD)"
-        in unlisted
-    ), unlisted
-    assert "pip uninstall capreg-test-cprovider" in unlisted, unlisted
+        f"Fix: uninstall one of the two (remove whatever installed '_tools' (no installed distribution "
+        f"lists its file {copy} in its RECORD) or pip uninstall capreg-test-cprovider)"
+    ) in conflict, conflict
+    assert "pip uninstall capreg_test_cprovider" not in conflict, conflict
+    assert_mentions(
+        stale,
+        f"API 'ctest_stale_copy' 1.0.0 cannot be published as '{TOOLS}'",
+        f"its functions are in {copy} (the module '_tools')",
+        f"but '{TOOLS}' is the file {tools_file}",
+        f"delete {copy} (no installed distribution lists it in its RECORD)",
+    )
+    assert "pip uninstall" not in stale, stale
 
 
 def test_reimporting_the_provider_republishes_idempotently(cc):

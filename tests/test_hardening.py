@@ -13,7 +13,8 @@ import pytest
 import capreg
 
 cc = pytest.importorskip("capreg_test_cconsumer")
-tools = pytest.importorskip("capreg_test_cprovider._tools")
+TOOLS = "capreg_test_cprovider._tools"
+tools = pytest.importorskip(TOOLS)
 
 BAD_ARGUMENT = 6
 MAX_SIGNATURE_BYTES = 4096
@@ -57,10 +58,10 @@ def test_deep_signatures_from_c(text):
     assert (code, untouched) == (BAD_ARGUMENT, True) and names_a_limit(message), message
     with pytest.raises(capreg.BadArgumentError, match="limit of|levels"):
         cc.import_table("mathkit", "^1", [("add_i64", text, False)], requester="hardening_c")
-    code, message = tools.publish("hardening_api", "1.0.0", "hardening_provider", [("f", text, "1.0", False)])
+    code, message = tools.publish("hardening_api", "1.0.0", TOOLS, [("f", text, "1.0", False)])
     assert code == BAD_ARGUMENT and names_a_limit(message), message
     with pytest.raises(capreg.BadArgumentError, match="limit of|levels"):
-        tools.publish_py("hardening_api", "1.0.0", "hardening_provider", [("f", text, "1.0", False)])
+        tools.publish_py("hardening_api", "1.0.0", TOOLS, [("f", text, "1.0", False)])
     assert "hardening_api" not in {a.name for a in capreg.apis(discover=False)}
 
 
@@ -117,11 +118,11 @@ def test_long_names_and_requirements_are_refused(call, limit):
 
 
 def test_long_versions_are_refused_at_publish():
-    code, message = tools.publish("hardening_v", "1." + "0" * 100, "hardening_provider", [("f", "void (void)", "1.0", False)])
+    code, message = tools.publish("hardening_v", "1." + "0" * 100, TOOLS, [("f", "void (void)", "1.0", False)])
     assert code == BAD_ARGUMENT and "limit of 64 bytes" in message, message
-    code, message = tools.publish("hardening_v", "1.0.0", "hardening_provider", [("f", "void (void)", "1." + "0" * 100, False)])
+    code, message = tools.publish("hardening_v", "1.0.0", TOOLS, [("f", "void (void)", "1." + "0" * 100, False)])
     assert code == BAD_ARGUMENT and "limit of 64 bytes" in message, message
-    code, message = tools.publish("x" * 300, "1.0.0", "hardening_provider", [("f", "void (void)", "1.0", False)])
+    code, message = tools.publish("x" * 300, "1.0.0", TOOLS, [("f", "void (void)", "1.0", False)])
     assert code == BAD_ARGUMENT and "limit of 256 bytes" in message, message
 
 

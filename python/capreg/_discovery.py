@@ -75,3 +75,75 @@ def distribution_of(file: str) -> str | None:
             if path.name == base and os.path.realpath(str(dist.locate_file(path))) == target:
                 return dist.metadata["Name"]
     return None
+
+
+# ---- Who a provider is (capreg._capreg checks every publish with these) ------------------------
+
+
+def module_file(name: str) -> tuple[str, list[str]]:
+    """The real path of the file the module ``name`` is, and, for a package, the real paths of its
+    folders (``__path__``); an ImportError says why there is none.
+
+    An imported module's ``__file__`` (a module whose multi-phase initialisation is running is in
+    ``sys.modules`` already, and so is a package whose ``__init__`` imports its native module),
+    else the origin of the spec that importing it would find (a module in single-phase
+    initialisation is not in ``sys.modules`` yet). Finding a spec imports the module's parent
+    packages, not the module.
+    """
+    import os
+    import sys
+
+    module = sys.modules.get(name)
+    file = _file_attribute(module) if module is not None else None
+    if file is not None:
+        folders = vars(module).get("__path__")
+    else:
+        from importlib import util
+
+        try:
+            spec = util.find_spec(name)
+        except Exception as e:  # a missing or failing parent package, a malformed name
+            raise ImportError(f"looking for the module '{name}' raised {type(e).__name__}: {e}") from None
+        if spec is None:
+            raise ImportError(f"no module named '{name}' can be imported")
+        if not spec.has_location or not isinstance(spec.origin, str):
+            raise ImportError(f"the module '{name}' is not loaded from a file (origin {spec.origin!r})")
+        file, folders = spec.origin, spec.submodule_search_locations
+    try:
+        folders = [os.path.realpath(f) for f in folders or () if isinstance(f, str)]
+    except TypeError:  # a __path__ that is not iterable
+        folders = []
+    return os.path.realpath(file), folders
+
+
+def library_file(value: str) -> str:
+    """The real path of the library an entry point ``module:ATTR`` names (imports ``module``)."""
+    import importlib
+    import os
+
+    module, _, attribute = value.partition(":")
+    path = getattr(importlib.import_module(module.strip()), attribute.strip())
+    return os.path.realpath(os.fspath(path))
+
+
+def module_of(file: str) -> str | None:
+    """The name of an imported module that is the file ``file``, or None (asked for errors only)."""
+    import os
+    import sys
+
+    target = os.path.realpath(file)
+    base = os.path.basename(target)
+    for name, module in list(sys.modules.items()):
+        found = _file_attribute(module)
+        if found is not None and os.path.basename(found) == base and os.path.realpath(found) == target:
+            return name
+    return None
+
+
+def _file_attribute(module: object) -> str | None:
+    """``module.__file__`` read from its namespace (no module ``__getattr__`` runs), if a str."""
+    try:
+        file = vars(module).get("__file__")
+    except TypeError:  # not a module: anything may sit in sys.modules
+        return None
+    return file if isinstance(file, str) and file else None

@@ -6,16 +6,38 @@
 use capreg::{Discovered, DiscoveryFailure};
 use pyo3::prelude::*;
 
+use crate::identity::{self, Source};
 use crate::state::REGISTRY;
 
 /// One entry point of the group, as `capreg._discovery` lists it.
-struct EntryPoint {
-    name: String,
-    distribution: String,
-    value: String,
+pub(crate) struct EntryPoint {
+    pub name: String,
+    pub distribution: String,
+    pub value: String,
 }
 
-fn entry_points(py: Python<'_>, api: Option<&str>) -> PyResult<Vec<EntryPoint>> {
+impl EntryPoint {
+    /// The module its value names (before any `:`).
+    pub fn module(&self) -> &str {
+        self.split().0
+    }
+
+    /// The attribute holding a library's path, for `module:ATTR`; `None` for a module.
+    pub fn library(&self) -> Option<&str> {
+        self.split().1
+    }
+
+    fn split(&self) -> (&str, Option<&str>) {
+        match self.value.split_once(':') {
+            Some((m, a)) => (m.trim(), Some(a.trim())),
+            None => (self.value.trim(), None),
+        }
+    }
+}
+
+/// The entry points of group `capreg.apis` (named `api`, if given), from `capreg._discovery`'s
+/// cache.
+pub(crate) fn entry_points(py: Python<'_>, api: Option<&str>) -> PyResult<Vec<EntryPoint>> {
     let listed: Vec<(String, String, String)> = py
         .import("capreg._discovery")?
         .call_method1("entry_points", (api,))?
@@ -111,20 +133,20 @@ pub fn discover_all(py: Python<'_>) -> PyResult<Vec<LoadFailure>> {
     Ok(failures)
 }
 
+/// `ExceptionClass: message`.
+pub(crate) fn describe(py: Python<'_>, e: &PyErr) -> String {
+    let kind = e
+        .get_type(py)
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "Exception".into());
+    format!("{kind}: {}", e.value(py))
+}
+
 /// Imports the module, or loads the library an attribute names; the error is its cause.
 fn load(py: Python<'_>, ep: &EntryPoint) -> Result<(), String> {
-    let describe = |e: PyErr| {
-        let kind = e
-            .get_type(py)
-            .name()
-            .map(|n| n.to_string())
-            .unwrap_or_else(|_| "Exception".into());
-        format!("{kind}: {}", e.value(py))
-    };
-    let (module, attribute) = match ep.value.split_once(':') {
-        Some((m, a)) => (m.trim(), Some(a.trim())),
-        None => (ep.value.trim(), None),
-    };
+    let describe = |e: PyErr| describe(py, &e);
+    let (module, attribute) = (ep.module(), ep.library());
     REGISTRY.set_distribution(module, &ep.distribution);
     let imported = py
         .import("importlib")
@@ -141,9 +163,17 @@ fn load(py: Python<'_>, ep: &EntryPoint) -> Result<(), String> {
         .map_err(describe)?;
     // SAFETY: the distribution declared this file as its capreg provider library.
     let declarations = unsafe { capreg::library::open_declarations(&path) }?;
+    // Whatever provider name the library declares, its code must be in this file.
+    let file = std::fs::canonicalize(&path).unwrap_or(path);
     for decl in declarations {
-        REGISTRY.set_distribution(&decl.provider, &ep.distribution);
-        REGISTRY.publish(decl).map_err(|e| e.to_string())?;
+        REGISTRY
+            .publish_checked(decl, &|api| {
+                identity::check(py, api, Source::Library(&file))?;
+                // Only now: a refused declaration must not name a distribution for its provider.
+                REGISTRY.set_distribution(api.provider(), &ep.distribution);
+                Ok(())
+            })
+            .map_err(|e| e.to_string())?;
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //!
 //! - [`table`]: the C table behind the capsule `_REGISTRY`, the ABI every provider and consumer uses;
 //! - [`discovery`]: finding providers through the entry-point group `capreg.apis`;
+//! - [`identity`]: every publish checked: a provider is who it says it is;
 //! - [`pyapi`]: the Python-facing `request`, `describe`, `apis` and the `Api` object;
 //! - [`errors`]: the one place a `capreg::Error` becomes a Python exception;
 //! - [`logging`]: tracing events to stderr (`CAPREG_LOG`) and to Python's `logging`;
@@ -13,6 +14,7 @@ use pyo3::prelude::*;
 
 mod discovery;
 mod errors;
+mod identity;
 mod logging;
 mod pyapi;
 mod state;

@@ -11,6 +11,7 @@ use capreg::Error;
 use pyo3::exceptions::PyImportError;
 use pyo3::prelude::*;
 
+use crate::identity::{self, Source};
 use crate::state::REGISTRY;
 use crate::{discovery, errors, logging};
 
@@ -51,7 +52,11 @@ unsafe extern "C" fn publish(
     unsafe {
         c_status(err, || {
             let decl = read_declaration(decl)?;
-            REGISTRY.publish(decl).map(|_| ())
+            REGISTRY
+                .publish_checked(decl, &|api| {
+                    identity::check_from_any_thread(api, Source::Module)
+                })
+                .map(|_| ())
         })
     }
 }
@@ -263,7 +268,7 @@ unsafe extern "C" fn publish_py(decl: *const abi::capreg_api_decl) -> c_int {
         python_entry("publish", |py| {
             let decl = read_declaration(decl).map_err(|e| errors::to_pyerr(py, &e))?;
             REGISTRY
-                .publish(decl)
+                .publish_checked(decl, &|api| identity::check(py, api, Source::Module))
                 .map(|_| ())
                 .map_err(|e| errors::to_pyerr(py, &e))
         })

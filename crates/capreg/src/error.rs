@@ -101,6 +101,32 @@ impl Found {
     }
 }
 
+/// Why a publish is not the declared provider's own (see [`Error::Identity`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// The declared provider's file is another one than the file the code is in: `file` is the
+    /// provider's (its module's, or the library the registry loaded), or "" when it cannot be
+    /// found, `why` then saying why (not an importable module, no file). For a package, `folder`
+    /// is where its code would be (`__path__`).
+    NotItsFile {
+        file: String,
+        folder: Option<String>,
+        why: Option<String>,
+    },
+    /// An entry point of group `capreg.apis` gives the API's name to another provider: the
+    /// distribution `distribution` declares `entry_point` (`name = value`), which names `owner`
+    /// (a module, or `module:ATTR` for a library), whose file is `file` ("" when it cannot be
+    /// found).
+    Owned {
+        owner: String,
+        file: String,
+        distribution: String,
+        entry_point: String,
+    },
+    /// The check could not be made: `why`, and `fix`, what makes it possible.
+    Unchecked { why: String, fix: String },
+}
+
 /// A requested function the provider lacks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Missing {
@@ -153,6 +179,16 @@ pub enum Error {
     /// `publishing` was refused: `owner` already publishes that API's major (or, from the
     /// same provider, another declaration of that version).
     Conflict { publishing: Found, owner: Found },
+    /// `publishing` was refused: it is not the provider it says it is. Its functions live in
+    /// `publishing.file` (shipped by `publishing.origin`; the module `publisher`, when an
+    /// imported module's file is that one), and `claim` says whose they should be. Checked by
+    /// the process-wide registry of `capreg-py` (see `Registry::publish_checked`), code
+    /// `CAPREG_ERR_CONFLICT`.
+    Identity {
+        publishing: Found,
+        publisher: Option<String>,
+        claim: Claim,
+    },
     /// A table or declaration with a wrong magic, major or size.
     AbiMismatch { problem: String },
     /// Called from a legacy subinterpreter.
@@ -182,7 +218,7 @@ impl Error {
                 abi::CAPREG_ERR_MISSING_FUNCTION
             }
             Error::Unresolved { .. } => abi::CAPREG_ERR_SIGNATURE_MISMATCH,
-            Error::Conflict { .. } => abi::CAPREG_ERR_CONFLICT,
+            Error::Conflict { .. } | Error::Identity { .. } => abi::CAPREG_ERR_CONFLICT,
             Error::AbiMismatch { .. } => abi::CAPREG_ERR_ABI_MISMATCH,
             Error::Subinterpreter { .. } => abi::CAPREG_ERR_SUBINTERPRETER,
             Error::ProviderLoad { .. } => abi::CAPREG_ERR_PROVIDER_LOAD,
@@ -204,7 +240,9 @@ impl Error {
             | Error::VersionMismatch { api, .. }
             | Error::ProviderLoad { api, .. } => Some(api),
             Error::Unresolved { found, .. } => Some(&found.api),
-            Error::Conflict { publishing, .. } => Some(&publishing.api),
+            Error::Conflict { publishing, .. } | Error::Identity { publishing, .. } => {
+                Some(&publishing.api)
+            }
             _ => None,
         }
     }
@@ -237,6 +275,7 @@ impl Error {
             Error::VersionMismatch { found, .. } => found.last(),
             Error::Unresolved { found, .. } => Some(found),
             Error::Conflict { owner, .. } => Some(owner),
+            Error::Identity { publishing, .. } => Some(publishing),
             _ => None,
         }
     }

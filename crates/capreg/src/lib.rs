@@ -34,7 +34,7 @@ pub mod python;
 pub use pyo3;
 
 pub use declare::ApiDeclaration;
-pub use error::{DiscoveryFailure, Error, Origin};
+pub use error::{Claim, DiscoveryFailure, Error, Origin};
 pub use registry::{Declaration, Discovered, FunctionDecl, ImportItem, PublishedApi, Registry};
 pub use signature::{CType, ExternFn, Signature, Type};
 

@@ -90,7 +90,20 @@ impl Registry {
 
     /// Publishes `decl`. Publishing an identical declaration again returns the first one.
     pub fn publish(&self, decl: Declaration) -> Result<&'static PublishedApi, Error> {
-        let candidate = match build_published(decl) {
+        self.publish_checked(decl, &|_| Ok(()))
+    }
+
+    /// Publishes `decl` if `check` accepts it: `check` sees the version as it would be published
+    /// (checked and parsed, with its functions' addresses and files) before anything is stored,
+    /// and without the state lock held, so it may call out (into Python, say). This registry
+    /// has no idea who may publish what; the process-wide registry of `capreg-py` checks there
+    /// that a provider is who it says it is.
+    pub fn publish_checked(
+        &self,
+        decl: Declaration,
+        check: &dyn Fn(&PublishedApi) -> Result<(), Error>,
+    ) -> Result<&'static PublishedApi, Error> {
+        let candidate = match build_published(decl).and_then(|c| check(&c).map(|()| c)) {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!(target: "capreg", error = %e, "publish refused");

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{Error, Found, Missing};
+use super::{Claim, Error, Found, Missing, Origin};
 
 /// `^2.1` -> `>=2.1, <3`: the requirement in pip's words (PEP 440 specifiers).
 pub fn pip_specifier(requirement: &str) -> String {
@@ -222,6 +222,14 @@ impl fmt::Display for Error {
                     .map(|v| v.major.to_string())
                     .unwrap_or_else(|_| publishing.version.clone()),
             ),
+            Error::Identity { publishing, publisher, claim } => {
+                write!(
+                    f,
+                    "capreg: API '{}' {} cannot be published as '{}': ",
+                    publishing.api, publishing.version, publishing.provider
+                )?;
+                identity(f, publishing, publisher.as_deref(), claim)
+            }
             Error::AbiMismatch { problem } => write!(f, "capreg: ABI mismatch: {problem}"),
             Error::Subinterpreter { call } => write!(
                 f,
@@ -254,6 +262,119 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// The rest of an [`Error::Identity`] message: where the code is, whose it should be, the fix.
+fn identity(
+    f: &mut fmt::Formatter<'_>,
+    publishing: &Found,
+    publisher: Option<&str>,
+    claim: &Claim,
+) -> fmt::Result {
+    let Found {
+        api,
+        provider,
+        file,
+        ..
+    } = publishing;
+    let code = match publisher {
+        Some(module) => format!("{file} (the module '{module}')"),
+        None => file.clone(),
+    };
+    // Who would rebuild it: the module, or whatever the file is.
+    let builder = match publisher {
+        Some(module) => format!("'{module}'"),
+        None => format!("the module or library that {file} is"),
+    };
+    match claim {
+        Claim::NotItsFile {
+            file: theirs,
+            folder,
+            why,
+        } => {
+            write!(f, "its functions are in {code}, ")?;
+            match (why, folder) {
+                (Some(why), _) => write!(
+                    f,
+                    "but '{provider}' is not a module whose file capreg can find ({why})."
+                )?,
+                (None, Some(folder)) => write!(
+                    f,
+                    "but '{provider}' is the package {theirs}, whose code is in its folder {folder}."
+                )?,
+                (None, None) => write!(f, "but '{provider}' is the file {theirs}.")?,
+            }
+            write!(
+                f,
+                " A provider publishes its own code, under its own module name.\n\
+                 \x20 Fix: make {builder} declare itself as the provider of '{api}' and rebuild it; \
+                 if it should not publish '{api}' at all: {}.",
+                remove_step(publishing)
+            )
+        }
+        Claim::Owned {
+            owner,
+            file: theirs,
+            distribution,
+            entry_point,
+        } => {
+            let theirs = if theirs.is_empty() {
+                "whose file capreg cannot find".to_owned()
+            } else {
+                format!("file {theirs}")
+            };
+            write!(
+                f,
+                "its functions are in {code}, but the name '{api}' belongs to the distribution \
+                 '{distribution}': its entry point '{entry_point}' (group 'capreg.apis') names the \
+                 provider '{owner}' ({theirs}), and only that provider may publish '{api}'.\n\
+                 \x20 Fix: "
+            )?;
+            if publishing.origin == Origin::Distribution(distribution.clone()) {
+                write!(
+                    f,
+                    "'{distribution}' ships both: make {builder} publish under an API name of its \
+                     own, or point the entry point '{api}' at it, and reinstall '{distribution}'."
+                )
+            } else {
+                let step = match &publishing.origin {
+                    Origin::Distribution(dist) => {
+                        format!("pip uninstall {dist} (the distribution that ships {file})")
+                    }
+                    _ => remove_step(publishing),
+                };
+                write!(
+                    f,
+                    "{step}; if you build {builder}, make it publish under an API name of its own."
+                )
+            }
+        }
+        Claim::Unchecked { why, fix } => write!(
+            f,
+            "capreg could not check that its functions (in {}) are the code of '{provider}': \
+             {why}.\n\x20 Fix: {fix}",
+            if file.is_empty() {
+                "a file capreg cannot tell"
+            } else {
+                file
+            }
+        ),
+    }
+}
+
+/// The step that takes away the file a refused publish's code is in.
+fn remove_step(publishing: &Found) -> String {
+    let file = &publishing.file;
+    match &publishing.origin {
+        Origin::Distribution(dist) => format!("pip uninstall {dist}"),
+        Origin::Library(path) => format!("stop loading the library {path}"),
+        Origin::Unlisted => {
+            format!("delete {file} (no installed distribution lists it in its RECORD)")
+        }
+        Origin::Unknown => {
+            format!("delete {file} (capreg cannot tell which distribution installed it)")
+        }
+    }
+}
 
 /// The fix for functions that only versions older than `found` have: the consumer's to make
 /// (require that older major, or port), since upgrading the provider would change nothing.

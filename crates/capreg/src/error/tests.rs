@@ -115,3 +115,105 @@ fn unresolved_lists_every_function() {
         assert!(msg.contains(needle), "{needle} not in {msg}");
     }
 }
+
+/// What a squatter publishing `wildsort` from `/site/squat/_x.so` looks like to an error.
+fn squatter(origin: Origin) -> Found {
+    Found {
+        api: "wildsort".into(),
+        version: "2.0.0".into(),
+        provider: "libwildsort".into(),
+        file: "/site/squat/_x.so".into(),
+        origin,
+    }
+}
+
+fn owned() -> Claim {
+    Claim::Owned {
+        owner: "wildsort._library:PATH".into(),
+        file: "/site/wildsort/libwildsort.so".into(),
+        distribution: "wildsort".into(),
+        entry_point: "wildsort = wildsort._library:PATH".into(),
+    }
+}
+
+#[test]
+fn identity_names_both_parties_and_both_files() {
+    let err = Error::Identity {
+        publishing: squatter(Origin::Distribution("squat".into())),
+        publisher: Some("squat._x".into()),
+        claim: owned(),
+    };
+    assert_eq!(err.code(), abi::CAPREG_ERR_CONFLICT);
+    assert_eq!(err.api(), Some("wildsort"));
+    assert_eq!(err.provider(), Some("libwildsort"));
+    assert_eq!(
+        err.found().map(|f| f.file.as_str()),
+        Some("/site/squat/_x.so")
+    );
+    let msg = err.to_string();
+    for needle in [
+        "API 'wildsort' 2.0.0 cannot be published as 'libwildsort'",
+        "its functions are in /site/squat/_x.so (the module 'squat._x')",
+        "the name 'wildsort' belongs to the distribution 'wildsort'",
+        "its entry point 'wildsort = wildsort._library:PATH' (group 'capreg.apis')",
+        "provider 'wildsort._library:PATH' (file /site/wildsort/libwildsort.so)",
+        "Fix: pip uninstall squat (the distribution that ships /site/squat/_x.so); if you build \
+         'squat._x', make it publish under an API name of its own.",
+    ] {
+        assert!(msg.contains(needle), "{needle} not in {msg}");
+    }
+}
+
+#[test]
+fn identity_fixes_say_what_to_remove_when_no_pip_command_can() {
+    // One distribution ships the owner and the squatter: uninstalling it removes both.
+    let same = Error::Identity {
+        publishing: squatter(Origin::Distribution("wildsort".into())),
+        publisher: None,
+        claim: owned(),
+    }
+    .to_string();
+    assert!(
+        same.contains(
+            "Fix: 'wildsort' ships both: make the module or library that /site/squat/_x.so is \
+             publish under an API name of its own, or point the entry point 'wildsort' at it, and \
+             reinstall 'wildsort'."
+        ),
+        "{same}"
+    );
+    assert!(!same.contains("pip uninstall"), "{same}");
+    // A stale copy no distribution installed: delete the file.
+    let stale = Error::Identity {
+        publishing: squatter(Origin::Unlisted),
+        publisher: None,
+        claim: Claim::NotItsFile {
+            file: "/site/wildsort/libwildsort.so".into(),
+            folder: None,
+            why: None,
+        },
+    }
+    .to_string();
+    for needle in [
+        "its functions are in /site/squat/_x.so, but 'libwildsort' is the file /site/wildsort/libwildsort.so.",
+        "if it should not publish 'wildsort' at all: delete /site/squat/_x.so (no installed \
+         distribution lists it in its RECORD).",
+    ] {
+        assert!(stale.contains(needle), "{needle} not in {stale}");
+    }
+    let unchecked = Error::Identity {
+        publishing: squatter(Origin::Unknown),
+        publisher: None,
+        claim: Claim::Unchecked {
+            why: "Python is not running".into(),
+            fix: "publish while the interpreter runs".into(),
+        },
+    }
+    .to_string();
+    assert!(
+        unchecked.contains(
+            "capreg could not check that its functions (in /site/squat/_x.so) are the code of \
+             'libwildsort': Python is not running.\n  Fix: publish while the interpreter runs"
+        ),
+        "{unchecked}"
+    );
+}

@@ -106,6 +106,27 @@ impl PublishedApi {
     pub fn file(&self) -> &str {
         self.file.to_str().unwrap_or_default()
     }
+    /// Every file its functions live in, each once, in the order of the functions; "" stands
+    /// for functions whose file cannot be told. [`file`](Self::file) is the first function's.
+    /// Asked once per publish by a registry that checks identity (`dladdr` for each function,
+    /// the path made canonical once per file).
+    pub fn files(&self) -> Vec<String> {
+        let mut loaded: Vec<Option<String>> = Vec::new();
+        for f in &self.functions {
+            let name = loaded_from(f.address);
+            if !loaded.contains(&name) {
+                loaded.push(name);
+            }
+        }
+        let mut files: Vec<String> = Vec::with_capacity(loaded.len());
+        for name in loaded {
+            let file = name.map(|n| canonical(&n)).unwrap_or_default();
+            if !files.contains(&file) {
+                files.push(file);
+            }
+        }
+        files
+    }
     pub fn functions(&self) -> &[PublishedFunction] {
         &self.functions
     }
@@ -242,6 +263,14 @@ pub(super) fn build_published(decl: Declaration) -> Result<PublishedApi, Error> 
 
 /// The shared object a function lives in (`dladdr`), or "" if the platform can't tell.
 pub(super) fn file_of(address: unsafe extern "C" fn()) -> String {
+    loaded_from(address)
+        .map(|name| canonical(&name))
+        .unwrap_or_default()
+}
+
+/// The path the dynamic loader gives for the object `address` lives in (`dladdr`), as it
+/// gives it; `None` if it cannot tell (not a loaded object's code, or not a unix platform).
+fn loaded_from(address: unsafe extern "C" fn()) -> Option<String> {
     #[cfg(unix)]
     {
         let mut info = std::mem::MaybeUninit::<libc::Dl_info>::zeroed();
@@ -253,14 +282,19 @@ pub(super) fn file_of(address: unsafe extern "C" fn()) -> String {
             if !info.dli_fname.is_null() {
                 // SAFETY: dli_fname is a NUL-terminated path owned by the dynamic loader.
                 let name = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) };
-                let path = std::path::Path::new(name.to_str().unwrap_or_default());
-                return std::fs::canonicalize(path)
-                    .unwrap_or_else(|_| path.to_path_buf())
-                    .display()
-                    .to_string();
+                return name.to_str().ok().map(str::to_owned);
             }
         }
     }
     let _ = address;
-    String::new()
+    None
+}
+
+/// `path` with every link resolved, or as given if that fails.
+fn canonical(path: &str) -> String {
+    let path = std::path::Path::new(path);
+    std::fs::canonicalize(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
 }

@@ -674,3 +674,45 @@ fn a_file_no_distribution_lists_is_said_so() {
     assert!(msg.contains(&plainly), "{plainly} not in {msg}");
     assert!(!msg.contains("pip uninstall"), "{msg}");
 }
+
+#[test]
+fn publish_checked_sees_the_version_and_a_refusal_stores_nothing() {
+    let reg = Registry::new();
+    let mut two = mathkit("1.0.0");
+    two.functions[1].address = address(f2);
+    let seen = std::sync::Mutex::new(Vec::new());
+    let refuse = |api: &PublishedApi| {
+        seen.lock().unwrap().push((
+            api.name().to_owned(),
+            api.provider().to_owned(),
+            api.files(),
+        ));
+        Err(Error::Internal {
+            problem: "refused by the check".into(),
+        })
+    };
+    let err = reg.publish_checked(two.clone(), &refuse).unwrap_err();
+    assert!(err.to_string().contains("refused by the check"), "{err}");
+    // Both functions live in this test binary: one file, named once.
+    let file = file_of(address(f1));
+    assert!(!file.is_empty());
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(
+            "mathkit".to_owned(),
+            "mathkit._native".to_owned(),
+            vec![file]
+        )]
+    );
+    assert!(reg.versions("mathkit").is_empty());
+    // A malformed declaration is refused before the check runs.
+    let mut bad = two.clone();
+    bad.version = "1.x".into();
+    assert_eq!(
+        reg.publish_checked(bad, &refuse).unwrap_err().code(),
+        abi::CAPREG_ERR_BAD_ARGUMENT
+    );
+    assert_eq!(seen.lock().unwrap().len(), 1);
+    let api = reg.publish_checked(two, &|_| Ok(())).unwrap();
+    assert_eq!(api.version().to_string(), "1.0.0");
+}
