@@ -56,7 +56,7 @@ extern "C" {
 #define CAPREG_ERR_VERSION_MISMATCH 2   /* published, but no version satisfies the requirement */
 #define CAPREG_ERR_MISSING_FUNCTION 3   /* required functions absent (message lists them all) */
 #define CAPREG_ERR_SIGNATURE_MISMATCH 4 /* functions present with other signatures */
-#define CAPREG_ERR_CONFLICT 5           /* another provider module owns that name and major */
+#define CAPREG_ERR_CONFLICT 5           /* another provider owns that name (and major) */
 #define CAPREG_ERR_BAD_ARGUMENT 6       /* NULL, empty, non-UTF-8, malformed version/signature */
 #define CAPREG_ERR_ABI_MISMATCH 7       /* wrong magic, major or size */
 #define CAPREG_ERR_INTERNAL 8           /* a bug in capreg: please report it */

@@ -94,7 +94,9 @@ class SignatureMismatchError(ResolutionError):
 
 
 class ConflictError(ResolutionError):
-    """Another provider module owns that API name and major version."""
+    """Another provider owns that API name and major version, or the publisher is not the
+    provider it names: its code is not in that provider's file, or an entry point of group
+    ``capreg.apis`` gives the name to another provider."""
 
 
 class BadArgumentError(ResolutionError, ValueError):

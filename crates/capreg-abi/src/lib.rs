@@ -106,9 +106,11 @@ error_codes! {
     /// One or more functions exist but with another signature (and none is missing).
     CAPREG_ERR_SIGNATURE_MISMATCH = 4, "SignatureMismatchError",
         "functions present with other signatures";
-    /// Another provider module already publishes this API name and major version.
+    /// Another provider module already publishes this API name and major version, or the
+    /// publishing module is not the provider it names, or the name belongs (through an entry
+    /// point of group `capreg.apis`) to another provider.
     CAPREG_ERR_CONFLICT = 5, "ConflictError",
-        "another provider module owns that name and major";
+        "another provider owns that name (and major)";
     /// A NULL pointer, an empty or non-UTF-8 string, a malformed version, requirement or
     /// signature.
     CAPREG_ERR_BAD_ARGUMENT = 6, "BadArgumentError",
