@@ -27,6 +27,20 @@ def run_python(code: str, *args: str, env: dict | None = None, timeout: float = 
     )
 
 
+# For code run by `fresh`: counts the walks over the installed distributions in `walks` (each
+# listing of the entry points is one).
+COUNT_WALKS = """
+from importlib import metadata
+walks = 0
+real_distributions = metadata.distributions
+def counted(*args, **kwargs):
+    global walks
+    walks += 1
+    return real_distributions(*args, **kwargs)
+metadata.distributions = counted
+"""
+
+
 @pytest.fixture
 def fresh():
     """Run code in a fresh interpreter; asserts it exited 0 and returns its stdout."""

@@ -106,25 +106,19 @@ def assert_the_real_wildsort(result: dict) -> None:
     assert result["versions"] == ["1.0.0"]
 
 
-def test_squatters_before_discovery_are_refused_and_the_owner_still_gets_its_name(fresh):
-    """Nothing requested wildsort yet: the squatter publishes first, and is refused (never
-    accepted, so there is nothing to withdraw); the real library, loaded by discovery after it,
-    is what `^1`, `*` and `>=1` get."""
-    result = squatting(
-        fresh,
-        before='assert "wildsort" not in {a.name for a in capreg.apis(discover=False)}',
-        after=REAL_WILDSORT.replace("\n", "\n        "),
-    )
-    assert_refused_naming_both(result)
-    assert_the_real_wildsort(result)
-
-
-def test_squatters_after_discovery_are_refused(fresh):
-    result = squatting(
-        fresh,
-        before='capreg.request("wildsort", "^1", requester="identity_test")',
-        after=REAL_WILDSORT.replace("\n", "\n        "),
-    )
+@pytest.mark.parametrize(
+    "before",
+    [
+        'assert "wildsort" not in {a.name for a in capreg.apis(discover=False)}',
+        'capreg.request("wildsort", "^1", requester="identity_test")',
+    ],
+    ids=["before discovery", "after discovery"],
+)
+def test_squatters_are_refused_and_the_owner_still_gets_its_name(fresh, before):
+    """Before discovery, the squatter publishes first and is refused (never accepted, so nothing
+    is withdrawn); the real library, loaded by discovery after it, is what `^1`, `*` and `>=1`
+    get. After discovery, the same."""
+    result = squatting(fresh, before=before, after=REAL_WILDSORT.replace("\n", "\n        "))
     assert_refused_naming_both(result)
     assert_the_real_wildsort(result)
 

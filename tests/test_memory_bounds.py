@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import run_python
+from textwrap import indent
+
+from conftest import COUNT_WALKS, run_python
 
 # The bounds a run may reach: the journal (4 MiB) and the signature cache (4 MiB), with room for
 # the allocator's own keeping. Before the bounds, 1,000 values of 100 KB kept 96 MiB to 1.1 GiB.
@@ -65,17 +67,8 @@ def test_unknown_names_do_not_walk_the_distributions_each_time(fresh, tmp_path):
     out = fresh(
         f"""
         import sys
-        from importlib import metadata
         import capreg
-
-        walks = 0
-        real = metadata.distributions
-        def counted(*args, **kwargs):
-            global walks
-            walks += 1
-            return real(*args, **kwargs)
-        metadata.distributions = counted
-
+        {indent(COUNT_WALKS, 8 * " ")}
         sys.path.insert(0, {str(tmp_path)!r})
         for i in range(10_000):
             try:

@@ -2,10 +2,12 @@
 
 import ctypes
 import pickle
+from textwrap import indent
 
 import pytest
 
 import capreg
+from conftest import COUNT_WALKS
 
 RSPROVIDER = "capreg_test_rsprovider"
 
@@ -193,18 +195,11 @@ def test_discovery_runs_only_when_needed(fresh):
     # lists the entry points (who owns the names it publishes); a request for a published API
     # then walks no distribution.
     out = fresh(
-        """
+        f"""
         import sys, capreg
         assert "importlib.metadata" not in sys.modules
         import capreg_test_rsprovider
-        from importlib import metadata
-        walks = 0
-        real = metadata.distributions
-        def counted(*args, **kwargs):
-            global walks
-            walks += 1
-            return real(*args, **kwargs)
-        metadata.distributions = counted
+        {indent(COUNT_WALKS, 8 * " ")}
         capreg.request("mathkit", "^1", requester="t")
         capreg.request("mathkit", "^2", requester="t")
         print("walks", walks)
