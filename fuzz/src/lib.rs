@@ -63,9 +63,14 @@ pub fn check_parsed(text: &str, sig: &Signature) {
 }
 
 /// A refused signature's message: it names the limit it broke, and stays short however long
-/// the text.
+/// the text (or any word in it).
 pub fn check_refused(text: &str, message: &str) {
     let short = cut(text);
+    assert!(
+        message.chars().count() < 600,
+        "{short:?}: a message of {} characters",
+        message.chars().count()
+    );
     assert!(
         message.starts_with("malformed signature \""),
         "{short:?}: {message}"

@@ -67,12 +67,22 @@ enum Token {
     Str(String),
 }
 
+/// A word, string or run of words as an error message quotes it: cut after 40 characters (the
+/// message quotes the text too, cut), so that no input makes a message kilobytes long.
+fn shown(s: &str) -> String {
+    match s.char_indices().nth(40) {
+        Some((end, _)) => format!("{}...", &s[..end]),
+        None => s.to_owned(),
+    }
+}
+
 impl fmt::Display for Token {
+    /// As an error message quotes it (see [`shown`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Token::Ident(s) => f.write_str(s),
+            Token::Ident(s) => f.write_str(&shown(s)),
             Token::Punct(p) => f.write_str(p),
-            Token::Str(s) => write!(f, "\"{s}\""),
+            Token::Str(s) => write!(f, "\"{}\"", shown(s)),
         }
     }
 }
@@ -223,7 +233,10 @@ impl Parser {
             match self.peek().cloned() {
                 Some(Token::Str(abi)) if abi == "C" || abi == "C-unwind" => self.pos += 1,
                 Some(Token::Str(abi)) => {
-                    return Err(format!("only extern \"C\" crosses, not \"{abi}\""))
+                    return Err(format!(
+                        "only extern \"C\" crosses, not \"{}\"",
+                        shown(&abi)
+                    ))
                 }
                 _ => {}
             }
@@ -435,8 +448,9 @@ impl Parser {
             },
             (Some(name), false) => {
                 return Err(format!(
-                    "'{}' cannot be combined with '{name}'",
-                    words.join(" ")
+                    "'{}' cannot be combined with '{}'",
+                    shown(&words.join(" ")),
+                    shown(&name)
                 ))
             }
             (None, false) => c_builtin(&words)?,
@@ -462,7 +476,7 @@ fn c_builtin(words: &[String]) -> Parsed<Type> {
         count("double"),
         count("_Bool") + count("bool"),
     );
-    let bad = || Err(format!("'{}' is not a C type", words.join(" ")));
+    let bad = || Err(format!("'{}' is not a C type", shown(&words.join(" "))));
     if unsigned + signed > 1 || ints > 1 || chars > 1 || shorts > 1 || longs > 2 {
         return bad();
     }
@@ -571,7 +585,7 @@ fn opaque(name: String) -> Parsed<Type> {
         "_object" => "PyObject".to_owned(),
         "_typeobject" => "PyTypeObject".to_owned(),
         "fn" | "unsafe" | "extern" | "Option" => {
-            return Err(format!("'{name}' is not a type name"))
+            return Err(format!("'{}' is not a type name", shown(&name)))
         }
         _ => name,
     }))

@@ -258,3 +258,20 @@ fn every_accepted_signature_reads_back() {
         "{err}"
     );
 }
+
+/// A long word or string in the text is quoted cut, as the text is: no message is kilobytes.
+#[test]
+fn messages_quote_long_words_cut() {
+    let long = "x".repeat(3000);
+    for text in [
+        format!("fn() \"{long}\""),
+        format!("extern \"{long}\" fn()"),
+        format!("int ({long} {long})"),
+        format!("int (struct {long} int)"),
+        format!("{} (void)", "long ".repeat(700)),
+        format!("{long} {long} (void)"),
+    ] {
+        let err = Signature::parse(&text).unwrap_err().to_string();
+        assert!(err.len() < 600, "{} bytes: {err}", err.len());
+    }
+}
