@@ -64,7 +64,7 @@ for t in $targets; do
     log "fuzz: $t for ${seconds}s"
     if ASAN_OPTIONS="$asan_options" nice -n 10 "$bin_dir/$t" "${args[@]}" "$corpus" >"$fuzz_target_dir/$t.log" 2>&1; then
         grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$fuzz_target_dir/$t.log" |
-            tr '\n' ' ' >&2
+            tr '\n' ' ' >&2 || true
         echo >&2
     else
         status=1
