@@ -10,6 +10,11 @@ cargo clippy -q --workspace --all-targets -- -D warnings
 log "cargo test (capreg-abi, capreg, capreg-header, wildsort: ABI, layout, error codes, header freshness)"
 cargo test -q -p capreg-abi -p capreg -p capreg-header -p wildsort 2>&1 | grep -vE '^\s*(Compiling|Checking|Running|Doc-tests)' || exit 1
 
+# Each fuzz target for ~20 s on the kept corpus (fuzz/corpus): a regression on an input that
+# once found a bug shows here. Skipped, loudly, where there is no nightly toolchain.
+log "fuzz smoke: each fuzz target for ${FUZZ_SMOKE_SECONDS:-20}s on its kept corpus (nightly, ASan)"
+bash scripts/fuzz.sh --smoke
+
 bash scripts/setup.sh
 
 # awaitkit's Rust tests (header freshness, the import macro against its declaration) link

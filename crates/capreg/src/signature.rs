@@ -25,7 +25,9 @@ mod tests;
 pub use derive::{CType, ExternFn};
 
 /// The longest signature text capreg reads, in bytes. Real ones are under 300; the limit keeps
-/// a caller from making the registry tokenize (and keep in its cache) megabytes.
+/// a caller from making the registry tokenize (and keep in its cache) megabytes. It bounds the
+/// canonical form too (which can be twice as long as a C spelling): every signature capreg
+/// accepts prints as a text it reads back.
 pub const MAX_SIGNATURE_BYTES: usize = 4096;
 
 /// The deepest a type may nest: levels of pointers and function pointers around one type

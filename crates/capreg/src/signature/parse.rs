@@ -26,10 +26,34 @@ pub(super) fn signature(text: &str) -> Result<Signature, String> {
     } else {
         parser.c_signature()
     }?;
-    match parser.peek() {
-        None => Ok(sig),
-        Some(tok) => Err(format!("unexpected '{tok}' after the end")),
+    if let Some(tok) = parser.peek() {
+        return Err(format!("unexpected '{tok}' after the end"));
     }
+    // The canonical form of a C spelling can be twice as long (`int*` is `*mut i32`): it must
+    // stay within the limit too, or capreg could not read back what it prints.
+    let canonical = canonical_len(&sig);
+    if canonical > MAX_SIGNATURE_BYTES {
+        return Err(format!(
+            "its canonical form is {canonical} bytes long, over capreg's limit of \
+             {MAX_SIGNATURE_BYTES} bytes for a signature"
+        ));
+    }
+    Ok(sig)
+}
+
+/// The length of `sig`'s canonical form, counted without building it.
+fn canonical_len(sig: &Signature) -> usize {
+    struct Count(usize);
+    impl fmt::Write for Count {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing to a counter cannot fail.
+    let _ = fmt::write(&mut count, format_args!("{sig}"));
+    count.0
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -43,12 +67,22 @@ enum Token {
     Str(String),
 }
 
+/// A word, string or run of words as an error message quotes it: cut after 40 characters (the
+/// message quotes the text too, cut), so that no input makes a message kilobytes long.
+fn shown(s: &str) -> String {
+    match s.char_indices().nth(40) {
+        Some((end, _)) => format!("{}...", &s[..end]),
+        None => s.to_owned(),
+    }
+}
+
 impl fmt::Display for Token {
+    /// As an error message quotes it (see [`shown`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Token::Ident(s) => f.write_str(s),
+            Token::Ident(s) => f.write_str(&shown(s)),
             Token::Punct(p) => f.write_str(p),
-            Token::Str(s) => write!(f, "\"{s}\""),
+            Token::Str(s) => write!(f, "\"{}\"", shown(s)),
         }
     }
 }
@@ -177,20 +211,32 @@ impl Parser {
 
     // ---- capreg's own (Rust) form ----
 
-    /// `[Option<] [unsafe] [extern "C"] fn(T, ...) [-> T] [>]`
+    /// `[Option<] [unsafe] [extern "C"] fn(T, ...) [-> T] [>]`. `Option<>` is the same nullable
+    /// pointer, so it adds no nesting level: the `Option<`s are counted in a loop, not recursed.
     fn rust_fn_type(&mut self) -> Parsed<Signature> {
-        if self.eat_ident("Option") {
+        let mut options = 0;
+        while self.eat_ident("Option") {
             self.expect("<")?;
-            let sig = self.nested(1, Self::rust_fn_type)?;
-            self.expect(">")?;
-            return Ok(sig);
+            options += 1;
         }
+        let sig = self.rust_bare_fn_type()?;
+        for _ in 0..options {
+            self.expect(">")?;
+        }
+        Ok(sig)
+    }
+
+    /// `[unsafe] [extern "C"] fn(T, ...) [-> T]`
+    fn rust_bare_fn_type(&mut self) -> Parsed<Signature> {
         self.eat_ident("unsafe");
         if self.eat_ident("extern") {
             match self.peek().cloned() {
                 Some(Token::Str(abi)) if abi == "C" || abi == "C-unwind" => self.pos += 1,
                 Some(Token::Str(abi)) => {
-                    return Err(format!("only extern \"C\" crosses, not \"{abi}\""))
+                    return Err(format!(
+                        "only extern \"C\" crosses, not \"{}\"",
+                        shown(&abi)
+                    ))
                 }
                 _ => {}
             }
@@ -256,7 +302,10 @@ impl Parser {
         while self.eat("::") {
             name = self.ident()?;
         }
-        Ok(rust_scalar(&name).unwrap_or(Type::Named(canonical_named(name))))
+        match rust_scalar(&name) {
+            Some(scalar) => Ok(scalar),
+            None => opaque(name),
+        }
     }
 
     // ---- C declarations ----
@@ -300,6 +349,11 @@ impl Parser {
         let base = self.c_base_type()?;
         let (ty, next_const) = self.c_pointers(base)?;
         if self.eat("(") {
+            // `ty` is the callback's return type, one level deeper than the parameter (as in
+            // capreg's form, `fn() -> *mut i8`): its pointers were counted one level short.
+            if self.depth + 1 + pointer_depth(&ty) > MAX_TYPE_DEPTH {
+                return Err(too_deep());
+            }
             self.expect("*")?;
             while self.eat_ident("const") {}
             if matches!(self.peek(), Some(Token::Ident(_))) {
@@ -388,11 +442,15 @@ impl Parser {
             self.pos += 1;
         }
         let ty = match (named, words.is_empty()) {
-            (Some(name), true) => c_typedef(&name).unwrap_or(Type::Named(canonical_named(name))),
+            (Some(name), true) => match c_typedef(&name) {
+                Some(scalar) => scalar,
+                None => opaque(name)?,
+            },
             (Some(name), false) => {
                 return Err(format!(
-                    "'{}' cannot be combined with '{name}'",
-                    words.join(" ")
+                    "'{}' cannot be combined with '{}'",
+                    shown(&words.join(" ")),
+                    shown(&name)
                 ))
             }
             (None, false) => c_builtin(&words)?,
@@ -418,7 +476,7 @@ fn c_builtin(words: &[String]) -> Parsed<Type> {
         count("double"),
         count("_Bool") + count("bool"),
     );
-    let bad = || Err(format!("'{}' is not a C type", words.join(" ")));
+    let bad = || Err(format!("'{}' is not a C type", shown(&words.join(" "))));
     if unsigned + signed > 1 || ints > 1 || chars > 1 || shorts > 1 || longs > 2 {
         return bad();
     }
@@ -519,13 +577,18 @@ fn rust_scalar(name: &str) -> Option<Type> {
     })
 }
 
-/// CPython's struct tags name the same types as its typedefs.
-fn canonical_named(name: String) -> String {
-    match name.as_str() {
+/// An opaque named type. CPython's struct tags name the same types as its typedefs. The words
+/// that start capreg's form of a function pointer are no type names: `fn(fn)` would not read
+/// back.
+fn opaque(name: String) -> Parsed<Type> {
+    Ok(Type::Named(match name.as_str() {
         "_object" => "PyObject".to_owned(),
         "_typeobject" => "PyTypeObject".to_owned(),
+        "fn" | "unsafe" | "extern" | "Option" => {
+            return Err(format!("'{}' is not a type name", shown(&name)))
+        }
         _ => name,
-    }
+    }))
 }
 
 /// How many pointer levels `ty` has at its top.

@@ -235,3 +235,59 @@ fn the_cache_is_bounded_in_bytes() {
     let cache = CACHE.get().unwrap().read().unwrap();
     assert!(cache.map.keys().all(|text| text.ends_with(')')));
 }
+
+/// What fuzz/signature_tree and fuzz/signature_text found: every signature the parser accepts
+/// is within the limits as documented and prints as a text it reads back.
+#[test]
+fn every_accepted_signature_reads_back() {
+    // `Option<>` adds no level of its own: 16 nested `Option<fn(` are 16 levels, as `fn(` are.
+    let options = format!(
+        "fn({}i32{})",
+        "Option<fn(".repeat(MAX_TYPE_DEPTH),
+        ")>".repeat(MAX_TYPE_DEPTH)
+    );
+    let parsed = Signature::parse(&options).unwrap();
+    assert_eq!(Signature::parse(&parsed.to_string()).unwrap(), parsed);
+    // A C callback's return type sits one level below the parameter, as `fn() -> *mut ...`.
+    let c = format!("void (void {}(*)(void))", "*".repeat(MAX_TYPE_DEPTH));
+    let err = Signature::parse(&c).unwrap_err().to_string();
+    assert!(err.contains(&format!("{MAX_TYPE_DEPTH} levels")), "{err}");
+    let c = format!("void (void {}(*)(void))", "*".repeat(MAX_TYPE_DEPTH - 1));
+    let parsed = Signature::parse(&c).unwrap();
+    assert_eq!(Signature::parse(&parsed.to_string()).unwrap(), parsed);
+    // The words that start capreg's form are no type names (`fn(fn)` would not read back).
+    for text in [
+        "int (fn)",
+        "B (struct Option)",
+        "fn(ffi::fn)",
+        "int (unsafe x)",
+    ] {
+        let err = Signature::parse(text).unwrap_err().to_string();
+        assert!(err.contains("is not a type name"), "{text}: {err}");
+    }
+    // A C spelling within the length limit whose canonical form is not.
+    let c = format!("void ({})", vec!["int*"; 800].join(","));
+    assert!(c.len() <= MAX_SIGNATURE_BYTES);
+    let err = Signature::parse(&c).unwrap_err().to_string();
+    assert!(
+        err.contains("canonical form is 8") && err.contains("limit of 4096 bytes"),
+        "{err}"
+    );
+}
+
+/// A long word or string in the text is quoted cut, as the text is: no message is kilobytes.
+#[test]
+fn messages_quote_long_words_cut() {
+    let long = "x".repeat(3000);
+    for text in [
+        format!("fn() \"{long}\""),
+        format!("extern \"{long}\" fn()"),
+        format!("int ({long} {long})"),
+        format!("int (struct {long} int)"),
+        format!("{} (void)", "long ".repeat(700)),
+        format!("{long} {long} (void)"),
+    ] {
+        let err = Signature::parse(&text).unwrap_err().to_string();
+        assert!(err.len() < 600, "{} bytes: {err}", err.len());
+    }
+}
