@@ -6,51 +6,9 @@
 use capreg::{Discovered, DiscoveryFailure};
 use pyo3::prelude::*;
 
+use crate::entry_points::{describe, entry_points, EntryPoint};
 use crate::identity::{self, Source};
 use crate::state::REGISTRY;
-
-/// One entry point of the group, as `capreg._discovery` lists it.
-pub(crate) struct EntryPoint {
-    pub name: String,
-    pub distribution: String,
-    pub value: String,
-}
-
-impl EntryPoint {
-    /// The module its value names (before any `:`).
-    pub fn module(&self) -> &str {
-        self.split().0
-    }
-
-    /// The attribute holding a library's path, for `module:ATTR`; `None` for a module.
-    pub fn library(&self) -> Option<&str> {
-        self.split().1
-    }
-
-    fn split(&self) -> (&str, Option<&str>) {
-        match self.value.split_once(':') {
-            Some((m, a)) => (m.trim(), Some(a.trim())),
-            None => (self.value.trim(), None),
-        }
-    }
-}
-
-/// The entry points of group `capreg.apis` (named `api`, if given), from `capreg._discovery`'s
-/// cache.
-pub(crate) fn entry_points(py: Python<'_>, api: Option<&str>) -> PyResult<Vec<EntryPoint>> {
-    let listed: Vec<(String, String, String)> = py
-        .import("capreg._discovery")?
-        .call_method1("entry_points", (api,))?
-        .extract()?;
-    Ok(listed
-        .into_iter()
-        .map(|(name, distribution, value)| EntryPoint {
-            name,
-            distribution,
-            value,
-        })
-        .collect())
-}
 
 /// Discovery from a caller that may or may not hold the GIL.
 pub fn discover_from_any_thread(api: &str) -> Result<Discovered, DiscoveryFailure> {
@@ -96,19 +54,6 @@ pub fn discover(py: Python<'_>, api: &str) -> Result<Discovered, DiscoveryFailur
     }))
 }
 
-/// The installed distribution whose RECORD lists `file`, for providers no discovery vouched for
-/// (imported directly). `None` when none does, or when Python cannot be asked.
-pub fn distribution_of(file: &str) -> Option<String> {
-    Python::try_attach(|py| {
-        py.import("capreg._discovery")
-            .and_then(|m| m.call_method1("distribution_of", (file,)))
-            .and_then(|d| d.extract::<Option<String>>())
-            .ok()
-            .flatten()
-    })
-    .flatten()
-}
-
 /// A provider that failed to load: (entry point name, why).
 pub type LoadFailure = (String, String);
 
@@ -131,16 +76,6 @@ pub fn discover_all(py: Python<'_>) -> PyResult<Vec<LoadFailure>> {
         }
     }
     Ok(failures)
-}
-
-/// `ExceptionClass: message`.
-pub(crate) fn describe(py: Python<'_>, e: &PyErr) -> String {
-    let kind = e
-        .get_type(py)
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "Exception".into());
-    format!("{kind}: {}", e.value(py))
 }
 
 /// Imports the module, or loads the library an attribute names; the error is its cause.

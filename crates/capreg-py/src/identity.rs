@@ -31,7 +31,7 @@ use capreg::error::Found;
 use capreg::{Claim, Error, Origin, PublishedApi};
 use pyo3::prelude::*;
 
-use crate::discovery::{self, EntryPoint};
+use crate::entry_points::{self, EntryPoint};
 
 /// Who hands a declaration in.
 #[derive(Clone, Copy, Debug)]
@@ -91,7 +91,7 @@ pub fn check(py: Python<'_>, api: &PublishedApi, source: Source<'_>) -> Result<(
     }
 
     // Names owned through entry points.
-    let owners = discovery::entry_points(py, Some(api.name())).map_err(|e| {
+    let owners = entry_points::entry_points(py, Some(api.name())).map_err(|e| {
         unchecked(
             api,
             &files[0],
@@ -241,7 +241,7 @@ fn call_helper<T: for<'a, 'py> FromPyObject<'a, 'py>>(
             if e.is_instance_of::<pyo3::exceptions::PyImportError>(py) {
                 e.value(py).to_string()
             } else {
-                discovery::describe(py, &e)
+                entry_points::describe(py, &e)
             }
         })
 }

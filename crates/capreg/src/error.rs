@@ -11,7 +11,7 @@ use capreg_abi as abi;
 
 mod message;
 
-pub use message::{pip_specifier, top_level};
+pub use message::{fit_message, pip_specifier, top_level};
 
 /// One published API version, as errors name it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,11 +2,10 @@
 //! each checked, with an error that names the call and the argument.
 
 use std::ffi::{c_char, CStr};
-use std::fmt::Write as _;
 
 use capreg_abi as abi;
 
-use crate::error::Error;
+use crate::error::{fit_message, Error};
 
 use crate::registry::{Declaration, FunctionDecl, ImportItem};
 
@@ -224,20 +223,6 @@ pub unsafe fn clear_c_error(out: *mut abi::capreg_error) {
     }
 }
 
-/// Fits `message` into `capacity` bytes; a cut is marked with how much was cut.
-pub fn fit_message(message: &str, capacity: usize) -> String {
-    if message.len() <= capacity {
-        return message.to_owned();
-    }
-    let mut keep = capacity.saturating_sub(48);
-    while !message.is_char_boundary(keep) {
-        keep -= 1;
-    }
-    let mut out = message[..keep].to_owned();
-    let _ = write!(out, " [... {} more bytes cut]", message.len() - keep);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,14 +245,5 @@ mod tests {
             );
             assert_eq!(c_str(c"ok".as_ptr(), "t", "API name").unwrap(), "ok");
         }
-    }
-
-    #[test]
-    fn long_messages_are_cut_visibly() {
-        let long = "é".repeat(5000);
-        let cut = fit_message(&long, 4095);
-        assert!(cut.len() <= 4095);
-        assert!(cut.ends_with("more bytes cut]"));
-        assert_eq!(fit_message("short", 4095), "short");
     }
 }

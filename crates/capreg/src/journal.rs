@@ -38,7 +38,7 @@ fn kept_name(text: &str) -> String {
     if text.len() <= 300 {
         text.to_owned()
     } else {
-        crate::ffi::fit_message(text, 300)
+        crate::error::fit_message(text, 300)
     }
 }
 
@@ -47,7 +47,7 @@ fn kept(message: String) -> String {
     if message.len() <= MESSAGE_BYTES {
         message
     } else {
-        crate::ffi::fit_message(&message, MESSAGE_BYTES)
+        crate::error::fit_message(&message, MESSAGE_BYTES)
     }
 }
 

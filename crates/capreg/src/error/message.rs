@@ -1,6 +1,6 @@
 //! How each [`Error`] reads: its message, and the "Fix:" line that says what to do about it.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use super::{Claim, Error, Found, Missing, Origin};
 
@@ -433,4 +433,18 @@ fn upgrade_consumer(requester: &str) -> String {
 /// `pkg.sub._native` -> `pkg`: the best guess at a distribution name when discovery did not say.
 pub fn top_level(module: &str) -> &str {
     module.split('.').next().unwrap_or(module)
+}
+
+/// Fits `message` into `capacity` bytes; a cut is marked with how much was cut.
+pub fn fit_message(message: &str, capacity: usize) -> String {
+    if message.len() <= capacity {
+        return message.to_owned();
+    }
+    let mut keep = capacity.saturating_sub(48);
+    while !message.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    let mut out = message[..keep].to_owned();
+    let _ = write!(out, " [... {} more bytes cut]", message.len() - keep);
+    out
 }

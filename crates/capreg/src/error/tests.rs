@@ -217,3 +217,12 @@ fn identity_fixes_say_what_to_remove_when_no_pip_command_can() {
         "{unchecked}"
     );
 }
+
+#[test]
+fn long_messages_are_cut_visibly() {
+    let long = "é".repeat(5000);
+    let cut = fit_message(&long, 4095);
+    assert!(cut.len() <= 4095);
+    assert!(cut.ends_with("more bytes cut]"));
+    assert_eq!(fit_message("short", 4095), "short");
+}
