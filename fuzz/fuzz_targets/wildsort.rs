@@ -447,6 +447,7 @@ fuzz_target!(|input: Input| {
             // SAFETY: NULL, refused before anything is read.
             let status = unsafe { (api.sort_pairs_i64)(std::ptr::null_mut(), n) };
             assert_eq!(status, WILDSORT_ERR_LENGTH);
+            // SAFETY: NULL pointers, refused before anything is read.
             let status = unsafe {
                 (api.sort_pairs_i64_scratch)(std::ptr::null_mut(), n, std::ptr::null_mut())
             };
